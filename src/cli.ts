@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig, type PorticoConfig } from './core/config.js'
+import type { PorticoModule } from './core/module.js'
+import { allScopes } from './core/scopes.js'
+import { runInTransaction, systemMeta } from './core/transaction.js'
+import { auditWriter } from './audit/audit-writer.js'
+import { TransactionalOutbox } from './events/outbox.js'
+import { KeyService } from './keys/key-service.js'
+import { KeyStore } from './keys/key-store.js'
+import { OrgStore } from './orgs/org-store.js'
+import { builtInModules, createLogger, createPortico, migrate, openDatabase } from './server.js'
+import type { DatabaseHandle } from './storage/db.js'
+
+const USAGE = `Usage: portico <command>
+
+  start                      serve the API and dashboard
+  migrate                    apply database migrations and exit
+  org create --name <name>   create an organisation and print its first key (all scopes) once
+
+Configuration comes from the environment (PORT, HOST, DATABASE_URL, REDIS_URL, …); see the README.`
+
+export interface CliOptions {
+  modules?: PorticoModule[]
+  env?: Record<string, string | undefined>
+  out?: (line: string) => void
+}
+
+/** Runs one CLI command; returns the process exit code (start resolves only on shutdown). */
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
+  const out = options.out ?? ((line: string) => process.stdout.write(line + '\n'))
+  const err = (line: string) => process.stderr.write(line + '\n')
+  let config: PorticoConfig
+  try {
+    config = loadConfig(options.env ?? process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`portico: bad configuration: ${error.message}`)
+      return 78
+    }
+    throw error
+  }
+  const modules = options.modules ?? []
+  const [command, sub] = argv
+  switch (command) {
+    case 'start':
+      return start(config, modules, out)
+    case 'migrate':
+      return withDatabase(config, async (database) => {
+        const applied = await migrate(database, [...builtInModules(), ...modules])
+        out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+        return 0
+      })
+    case 'org': {
+      if (sub !== 'create') break
+      const { values } = parseArgs({ args: argv.slice(2), options: { name: { type: 'string' } } })
+      const name = values.name?.trim()
+      if (!name) {
+        err('portico org create: --name is required')
+        return 64
+      }
+      return withDatabase(config, async (database) => {
+        await migrate(database, [...builtInModules(), ...modules])
+        const { org, key } = await createOrganization(database, config, name)
+        out(`organization: ${org.id} (${org.name})`)
+        out(`api key (shown once, store it now): ${key}`)
+        return 0
+      })
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE)
+      return command === undefined ? 64 : 0
+  }
+  err(`portico: unknown command "${argv.join(' ')}"\n\n${USAGE}`)
+  return 64
+}
+
+async function withDatabase(config: PorticoConfig, fn: (database: DatabaseHandle) => Promise<number>): Promise<number> {
+  const database = openDatabase(config)
+  try {
+    return await fn(database)
+  } finally {
+    await database.close()
+  }
+}
+
+/** An organisation and a first key holding every scope, written and audited in one transaction. */
+export async function createOrganization(database: DatabaseHandle, config: PorticoConfig, name: string) {
+  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
+  const orgs = new OrgStore(database.db)
+  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
+  const org = await orgs.create({ name })
+  const { key } = await runInTransaction(deps, null, systemMeta(), org.id, async (tx) => {
+    await tx.audit({ action: 'organization.created', targetType: 'organization', targetId: org.id, details: { name } })
+    return keys.mint(tx, null, { type: 'org', orgId: org.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
+  })
+  return { org, key }
+}
+
+async function start(config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void): Promise<number> {
+  const log = createLogger(config)
+  const portico = await createPortico({ config, modules, logger: log })
+  await portico.start()
+  const { url } = await portico.listen()
+  out(`Portico listening on ${url}  (API ${url}/api/v1 · reference ${url}/reference)`)
+  return new Promise((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info({ signal }, 'shutting down')
+      portico.close().then(
+        () => resolve(0),
+        (error) => {
+          log.error({ err: error }, 'shutdown failed')
+          resolve(1)
+        },
+      )
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+}

@@ -1,0 +1,125 @@
+import path from 'node:path'
+
+/** Raised for a bad setting; the CLI prints its message as the one line that stops the start. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
+
+export interface PorticoConfig {
+  port: number
+  host: string
+  database: DatabaseTarget
+  redisUrl: string | undefined
+  keyPrefix: string
+  resellerKeyPrefix: string
+  webhooksAllowPrivate: boolean
+  publicUrl: string
+  logLevel: string
+  /** fail-open keeps serving with an in-process limiter while Redis is away; fail-closed answers 503. */
+  rateLimitFailOpen: boolean
+  /** Seconds a verified key stays in the in-memory cache before it is re-read from the database. */
+  keyCacheTtlSeconds: number
+  /** Failed authentications one client address may make per minute before it gets 429. */
+  authFailuresPerMinute: number
+  /** Run the webhook dispatcher inside the API process (off when a separate `portico worker` runs it). */
+  inProcessWorker: boolean
+  /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
+  mcpAllowedOrigins: string[]
+  trustProxy: boolean
+}
+
+type Env = Record<string, string | undefined>
+
+export function parseBoolean(variable: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback
+  const v = value.trim().toLowerCase()
+  if (v === '1' || v === 'true') return true
+  if (v === '0' || v === 'false') return false
+  throw new ConfigError(variable, `expected 1, true, 0 or false, got "${value}"`)
+}
+
+function parseInteger(variable: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(variable, `expected an integer, got "${value}"`)
+  const n = Number(value)
+  if (n < min || n > max) throw new ConfigError(variable, `expected ${min}…${max}, got ${n}`)
+  return n
+}
+
+const PREFIX = /^[a-z][a-z0-9]{1,15}$/
+
+function parsePrefix(variable: string, value: string | undefined, fallback: string): string {
+  const v = value === undefined || value === '' ? fallback : value
+  if (!PREFIX.test(v)) throw new ConfigError(variable, `expected 2-16 lowercase letters or digits starting with a letter, got "${v}"`)
+  return v
+}
+
+export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd()): DatabaseTarget {
+  const v = value === undefined || value === '' ? 'file:./data/portico.db' : value.trim()
+  if (v.startsWith('file:')) {
+    const file = v.slice('file:'.length).replace(/^\/\/(?=\/)/, '')
+    if (!file) throw new ConfigError('DATABASE_URL', 'file: needs a path, e.g. file:./data/portico.db')
+    if (file === ':memory:') return { kind: 'sqlite', file }
+    return { kind: 'sqlite', file: path.resolve(cwd, file) }
+  }
+  if (v.startsWith('postgres://') || v.startsWith('postgresql://')) {
+    try {
+      new URL(v)
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL')
+    }
+    return { kind: 'postgres', url: v }
+  }
+  throw new ConfigError('DATABASE_URL', 'expected file:<path> (SQLite) or postgres://… (PostgreSQL)')
+}
+
+function parseUrl(variable: string, value: string | undefined, protocols: string[]): string | undefined {
+  if (value === undefined || value === '') return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(variable, `is not a valid URL: "${value}"`)
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(variable, `expected ${protocols.join(' or ')} URL`)
+  return value.replace(/\/$/, '')
+}
+
+export function loadConfig(env: Env = process.env): PorticoConfig {
+  const port = parseInteger('PORT', env.PORT, 3000, 0, 65535)
+  const host = env.HOST?.trim() || '127.0.0.1'
+  const keyPrefix = parsePrefix('PORTICO_KEY_PREFIX', env.PORTICO_KEY_PREFIX, 'ptk')
+  const resellerKeyPrefix = parsePrefix('PORTICO_RESELLER_KEY_PREFIX', env.PORTICO_RESELLER_KEY_PREFIX, 'rsk')
+  if (keyPrefix === resellerKeyPrefix) {
+    throw new ConfigError('PORTICO_RESELLER_KEY_PREFIX', 'must differ from PORTICO_KEY_PREFIX')
+  }
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
+  const publicUrl =
+    parseUrl('PORTICO_PUBLIC_URL', env.PORTICO_PUBLIC_URL, ['http:', 'https:']) ?? `http://${shownHost}:${port}`
+  const logLevel = env.LOG_LEVEL?.trim() || 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`)
+  }
+  return {
+    port,
+    host,
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    redisUrl: parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
+    keyPrefix,
+    resellerKeyPrefix,
+    webhooksAllowPrivate: parseBoolean('PORTICO_WEBHOOKS_ALLOW_PRIVATE', env.PORTICO_WEBHOOKS_ALLOW_PRIVATE, false),
+    publicUrl,
+    logLevel,
+    rateLimitFailOpen: parseBoolean('PORTICO_RATE_LIMIT_FAIL_OPEN', env.PORTICO_RATE_LIMIT_FAIL_OPEN, true),
+    keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),
+    authFailuresPerMinute: parseInteger('PORTICO_AUTH_FAILURES_PER_MINUTE', env.PORTICO_AUTH_FAILURES_PER_MINUTE, 20, 1, 1_000_000),
+    inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
+    mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustProxy: parseBoolean('PORTICO_TRUST_PROXY', env.PORTICO_TRUST_PROXY, false),
+  }
+}

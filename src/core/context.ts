@@ -1,0 +1,63 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { Logger } from 'pino'
+import type { Operation } from './operation.js'
+import type { Principal } from './principal.js'
+
+/**
+ * Typed services reachable from a handler. Each capability adds its own members by declaration
+ * merging (`declare module '../core/context.js' { interface Services { keys: KeyStore } }`), so core
+ * never imports a capability and the server wires the real implementations once.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Services {}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDb = Kysely<any>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTransaction = Transaction<any>
+
+export interface AuditEntry {
+  action: string
+  targetType?: string
+  targetId?: string
+  details?: Record<string, unknown>
+  /** Defaults to the caller's organisation. */
+  orgId?: string | null
+}
+
+export interface RequestMeta {
+  requestId: string
+  clientIp: string
+  userAgent: string | undefined
+}
+
+/** Writes an audit row; used inside the caller's transaction so the row and the change land together. */
+export interface AuditWriter {
+  write(db: AnyDb, principal: Principal | null, meta: RequestMeta, entry: AuditEntry): Promise<void>
+}
+
+/** Appends an event to the outbox in the caller's transaction; delivery happens later. */
+export interface EventOutbox {
+  append(db: AnyDb, event: { orgId: string; type: string; data: unknown }): Promise<void>
+}
+
+/** The database work of one unit, with events and audit rows bound to the same transaction. */
+export interface TransactionScope {
+  db: AnyTransaction
+  emit(type: string, data: unknown): Promise<void>
+  audit(entry: AuditEntry): Promise<void>
+}
+
+export interface OperationContext extends RequestMeta {
+  principal: Principal
+  operation: Operation
+  db: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  publicUrl: string
+  log: Logger
+  services: Services
+  /** Runs `fn` in one transaction; events it emits belong to `orgId` (default: the caller's). */
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: { orgId?: string }): Promise<T>
+  /** An audit row outside any transaction (for reads worth recording). */
+  audit(entry: AuditEntry): Promise<void>
+}

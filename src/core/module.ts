@@ -1,0 +1,65 @@
+import type { Migration } from 'kysely'
+import type { Logger } from 'pino'
+import type { ZodType } from 'zod'
+import type { AnyDb, TransactionScope } from './context.js'
+import type { Operation } from './operation.js'
+
+export interface EventTypeSpec {
+  type: string
+  summary: string
+  /** Schema of the event's `data`, published in the OpenAPI `webhooks` section. */
+  schema: ZodType
+}
+
+export interface LimitClassSpec {
+  name: string
+  limit: number
+  windowSeconds: number
+}
+
+/** What a public (unauthenticated) page handler gets: no principal, but the same database and outbox. */
+export interface PageContext {
+  db: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  publicUrl: string
+  log: Logger
+  requestId: string
+  clientIp: string
+  transaction<T>(orgId: string, fn: (tx: TransactionScope) => Promise<T>): Promise<T>
+}
+
+export interface PageSpec {
+  method: 'get' | 'post'
+  /** Absolute path with `:param` segments, e.g. `/sign/:token`. */
+  path: string
+  handler: (request: Request, params: Record<string, string>, ctx: PageContext) => Promise<Response>
+}
+
+export interface ModuleRuntime {
+  db: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  log: Logger
+  publicUrl: string
+}
+
+/**
+ * A product mounted on Portico declares everything as one module: its operations, tables,
+ * events, rate-limit classes and public pages. Portico derives routes, docs, tools and checks.
+ */
+export interface PorticoModule {
+  name: string
+  operations?: Operation[]
+  /** Kysely migrations; names sort after Portico's own and start with the module name. */
+  migrations?: Record<string, Migration>
+  events?: EventTypeSpec[]
+  limitClasses?: LimitClassSpec[]
+  pages?: PageSpec[]
+  /** Tags shown in the OpenAPI document, with descriptions. */
+  tags?: { name: string; description: string }[]
+  start?(runtime: ModuleRuntime): Promise<void> | void
+  stop?(): Promise<void> | void
+}
+
+export function defineModule(module: PorticoModule): PorticoModule {
+  return module
+}

@@ -1,0 +1,129 @@
+import type { z, ZodObject, ZodType } from 'zod'
+import type { ErrorCode } from './errors.js'
+import type { OperationContext } from './context.js'
+import type { Audience } from './principal.js'
+import type { Scope } from './scopes.js'
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
+export type BodyType = 'json' | 'multipart'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyObject = ZodObject<any>
+type Infer<T> = T extends ZodType ? z.infer<T> : unknown
+
+/** A handler may answer raw bytes (a PDF download) instead of JSON. */
+export class FileResult {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly contentType: string,
+    readonly filename?: string,
+  ) {}
+}
+
+export interface OperationSpec<
+  TParams extends AnyObject | undefined,
+  TQuery extends AnyObject | undefined,
+  TBody extends AnyObject | undefined,
+  TOutput extends ZodType,
+> {
+  /** Stable id, `noun.verb`; it names the MCP tool and the OpenAPI operationId. */
+  id: string
+  method: HttpMethod
+  /** Path under the API base, OpenAPI style: `/keys/{id}`. */
+  path: string
+  summary: string
+  description?: string
+  tags?: string[]
+  /** Which kind of key may call it; default `org`; `any` for self-description open to every key. */
+  audience?: Audience | 'any'
+  /** Scope required, or null for any valid key. */
+  scope: Scope | null
+  /** Rate-limit class beside `general`; default `general` alone. */
+  limit?: string
+  params?: TParams
+  query?: TQuery
+  body?: TBody
+  /** Accepted request body encodings; default `['json']` when a body is declared. */
+  bodyTypes?: BodyType[]
+  /** Body size cap in bytes; default 1 MB for JSON, 10 MB (plus form overhead) for multipart. */
+  maxBodyBytes?: number
+  output: TOutput
+  /** Content type of a FileResult answer, documented in OpenAPI instead of JSON. */
+  fileOutput?: string
+  status?: 200 | 201 | 202
+  /** Error codes this operation may answer besides the ones every operation can. */
+  errors?: ErrorCode[]
+  /** Marks irreversible operations for MCP clients. */
+  destructive?: boolean
+  /** Response fields holding a secret shown once; an idempotent replay answers them as null. */
+  secretFields?: string[]
+  /** Whether a POST honours `Idempotency-Key`; default true for POST. */
+  idempotent?: boolean
+  handler: (
+    input: Infer<TParams> & Infer<TQuery> & Infer<TBody>,
+    ctx: OperationContext,
+  ) => Promise<z.input<TOutput> | FileResult>
+}
+
+export interface Operation extends OperationSpec<AnyObject | undefined, AnyObject | undefined, AnyObject | undefined, ZodType> {
+  audience: Audience | 'any'
+  limit: string
+  status: 200 | 201 | 202
+  idempotent: boolean
+  bodyTypes: BodyType[]
+}
+
+const ID = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/
+
+export function defineOperation<
+  TParams extends AnyObject | undefined = undefined,
+  TQuery extends AnyObject | undefined = undefined,
+  TBody extends AnyObject | undefined = undefined,
+  TOutput extends ZodType = ZodType,
+>(spec: OperationSpec<TParams, TQuery, TBody, TOutput>): Operation {
+  if (!ID.test(spec.id)) throw new Error(`operation id "${spec.id}" must look like noun.verb`)
+  if (!spec.path.startsWith('/')) throw new Error(`operation ${spec.id}: path must start with /`)
+  const pathParams = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)
+  const declared = spec.params ? Object.keys(spec.params.shape) : []
+  for (const p of pathParams) {
+    if (!declared.includes(p)) throw new Error(`operation ${spec.id}: path parameter {${p}} has no schema in params`)
+  }
+  const names = [spec.params, spec.query, spec.body].flatMap((s) => (s ? Object.keys(s.shape) : []))
+  const dup = names.find((n, i) => names.indexOf(n) !== i)
+  if (dup) throw new Error(`operation ${spec.id}: input name "${dup}" appears twice across params, query and body`)
+  return {
+    ...(spec as unknown as Operation),
+    audience: spec.audience ?? 'org',
+    limit: spec.limit ?? 'general',
+    status: spec.status ?? (spec.method === 'post' ? 201 : 200),
+    idempotent: spec.idempotent ?? spec.method === 'post',
+    bodyTypes: spec.bodyTypes ?? (spec.body ? ['json'] : []),
+  }
+}
+
+/** Every operation a server exposes, checked once for clashes. */
+export class OperationRegistry {
+  readonly #ops = new Map<string, Operation>()
+
+  add(...operations: Operation[]): this {
+    for (const op of operations) {
+      if (this.#ops.has(op.id)) throw new Error(`operation id "${op.id}" declared twice`)
+      const route = `${op.method} ${op.path.replace(/\{\w+\}/g, '{}')}`
+      for (const other of this.#ops.values()) {
+        if (`${other.method} ${other.path.replace(/\{\w+\}/g, '{}')}` === route) {
+          throw new Error(`operations "${other.id}" and "${op.id}" share ${op.method.toUpperCase()} ${op.path}`)
+        }
+      }
+      this.#ops.set(op.id, op)
+    }
+    return this
+  }
+
+  all(): Operation[] {
+    return [...this.#ops.values()]
+  }
+
+  get(id: string): Operation | undefined {
+    return this.#ops.get(id)
+  }
+}

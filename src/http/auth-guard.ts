@@ -1,0 +1,36 @@
+import type { Authenticated, Authenticator } from '../auth/authenticate.js'
+import { extractKey } from '../auth/extract-key.js'
+import { ApiError } from '../core/errors.js'
+import type { RateLimiter, RateLimitPolicy } from '../ratelimit/limiter.js'
+
+/**
+ * Authentication with a brake: every 401 counts against the client address, and past the limit
+ * further failures from it answer 429. A valid key from the same address is still served.
+ */
+export class AuthGuard {
+  readonly #policy: RateLimitPolicy
+
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly limiter: RateLimiter,
+    failuresPerMinute: number,
+  ) {
+    this.#policy = { name: 'auth_failures', limit: failuresPerMinute, windowSeconds: 60 }
+  }
+
+  async check(headers: { authorization: string | undefined; xApiKey: string | undefined }, ip: string): Promise<Authenticated> {
+    try {
+      return await this.authenticator.authenticate(extractKey(headers.authorization, headers.xApiKey))
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        const decision = await this.limiter.consume(`authfail:${ip}`, this.#policy)
+        if (!decision.allowed) {
+          throw new ApiError('rate_limited', `Too many failed authentications from this address; retry in ${decision.resetSeconds} s`, {
+            retryAfter: decision.resetSeconds,
+          })
+        }
+      }
+      throw error
+    }
+  }
+}

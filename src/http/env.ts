@@ -1,0 +1,12 @@
+import type { Authenticated } from '../auth/authenticate.js'
+import type { Operation } from '../core/operation.js'
+
+/** Hono variables set by Portico's middleware. */
+export interface HttpEnv {
+  Variables: {
+    requestId: string
+    clientIp: string
+    auth?: Authenticated
+    operation?: Operation
+  }
+}

@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
+
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/
+
+export interface RequestIdOptions {
+  header?: string
+  generate?: () => string
+}
+
+/** Keeps a well-formed client `X-Request-Id`, otherwise makes one; echoes it on every response. */
+export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
+  const header = options.header ?? 'X-Request-Id'
+  const generate = options.generate ?? (() => `req_${randomUUID().replaceAll('-', '')}`)
+  return async function requestIdMiddleware(c, next) {
+    const sent = c.req.header(header)
+    const id = sent && CLIENT_ID.test(sent) ? sent : generate()
+    c.set('requestId', id)
+    c.header(header, id)
+    await next()
+  }
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from 'pino'
+import type { HttpEnv } from '../env.js'
+
+/** One structured line per request: ids and outcome, never headers, bodies or keys. */
+export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
+  return async function requestLogMiddleware(c, next) {
+    const started = performance.now()
+    await next()
+    if (!log.isLevelEnabled('info')) return
+    const auth = c.get('auth')
+    const principal = auth?.principal
+    log.info({
+      req_id: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      op: c.get('operation')?.id,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ip: c.get('clientIp'),
+      org_id: principal && principal.kind !== 'reseller_key' ? principal.orgId : undefined,
+      reseller_id: principal?.kind === 'reseller_key' ? principal.resellerId : undefined,
+      key_id: auth?.key.id,
+    })
+  }
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto'
+import type { Context, Hono } from 'hono'
+import type { Logger } from 'pino'
+import { ApiError } from '../core/errors.js'
+import type { Operation, OperationRegistry } from '../core/operation.js'
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
+import { callerFromKey, type OperationExecutor } from '../runtime/execute-operation.js'
+import type { AuthGuard } from './auth-guard.js'
+import type { HttpEnv } from './env.js'
+import { errorResponse } from './on-error.js'
+import { readBody } from './read-body.js'
+import type { RequestObserver } from './request-observer.js'
+
+export const API_BASE = '/api/v1'
+
+export interface MountDeps {
+  registry: OperationRegistry
+  executor: OperationExecutor
+  guard: AuthGuard
+  idempotency: IdempotencyStore
+  observers: RequestObserver[]
+  log: Logger
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
+
+export function toHonoPath(path: string): string {
+  return API_BASE + path.replace(/\{(\w+)\}/g, ':$1')
+}
+
+/** Registers every operation of the registry as a Hono route: nothing is registered by hand. */
+export function mountOperations(app: Hono<HttpEnv>, deps: MountDeps): void {
+  for (const op of deps.registry.all()) {
+    app.on(op.method.toUpperCase(), toHonoPath(op.path), (c) => handle(c, op, deps))
+  }
+}
+
+async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps): Promise<Response> {
+  const started = performance.now()
+  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+  c.set('operation', op)
+  let response: Response
+  let principal
+  try {
+    const auth = await deps.guard.check({ authorization: c.req.header('authorization'), xApiKey: c.req.header('x-api-key') }, meta.clientIp)
+    c.set('auth', auth)
+    principal = auth.principal
+    deps.executor.authorize(op, principal)
+    // A 429 carries the same headers through its ApiError.
+    const admission = await deps.executor.admit(op, callerFromKey(auth))
+    for (const [name, value] of Object.entries(admission.headers)) c.header(name, value)
+    response = await respond(c, op, deps, principal, meta)
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    response = errorResponse(c, error)
+  }
+  const outcome = { operation: op, principal, status: response.status, durationMs: performance.now() - started, at: Date.now() }
+  for (const observe of deps.observers) observe(outcome)
+  return response
+}
+
+async function respond(
+  c: Context<HttpEnv>,
+  op: Operation,
+  deps: MountDeps,
+  principal: NonNullable<HttpEnv['Variables']['auth']>['principal'],
+  meta: { requestId: string; clientIp: string; userAgent: string | undefined },
+): Promise<Response> {
+  const body = op.body ? await readBody(c, op) : undefined
+  const raw = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body?.value }
+
+  const idemKey = op.method === 'post' && op.idempotent ? c.req.header('idempotency-key') : undefined
+  if (idemKey === undefined) return send(c, await deps.executor.run(op, principal, raw, meta))
+
+  if (!IDEMPOTENCY_KEY.test(idemKey)) {
+    throw new ApiError('validation_error', 'Idempotency-Key must be 1–255 visible ASCII characters', { fields: { 'Idempotency-Key': 'is invalid' } })
+  }
+  const owner = principal.kind === 'reseller_key' ? `reseller:${principal.resellerId}` : `org:${principal.orgId}`
+  const fingerprint = createHash('sha256')
+    .update(`${op.method} ${c.req.path}\n`)
+    .update(body?.raw ?? new Uint8Array())
+    .digest('hex')
+  const claim = await deps.idempotency.claim(owner, idemKey, fingerprint)
+  if (claim.kind === 'mismatch') throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request')
+  if (claim.kind === 'in_progress') throw new ApiError('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly')
+  if (claim.kind === 'replay') {
+    return c.body(claim.body, claim.status as 200, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true', 'Cache-Control': 'no-store' })
+  }
+  try {
+    const result = await deps.executor.run(op, principal, raw, meta)
+    const stored = 'body' in result ? JSON.stringify(redactSecrets(op, result.body)) : 'null'
+    await deps.idempotency.complete(owner, idemKey, result.status, stored)
+    return send(c, result)
+  } catch (error) {
+    // A client error is the answer to this request and is replayed; anything else frees the key for a retry.
+    if (error instanceof ApiError && error.status < 500) {
+      await deps.idempotency.complete(owner, idemKey, error.status, JSON.stringify(error.toEnvelope(meta.requestId)))
+    } else {
+      await deps.idempotency.release(owner, idemKey)
+    }
+    throw error
+  }
+}
+
+/** The stored copy of a mint never holds the secret: it is null in every replay. */
+function redactSecrets(op: Operation, body: unknown): unknown {
+  if (!op.secretFields?.length || body === null || typeof body !== 'object') return body
+  const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+  for (const field of op.secretFields) if (field in copy) copy[field] = null
+  return copy
+}
+
+function send(c: Context<HttpEnv>, result: Awaited<ReturnType<OperationExecutor['run']>>): Response {
+  c.header('Cache-Control', 'no-store')
+  if ('file' in result) {
+    const headers: Record<string, string> = { 'Content-Type': result.file.contentType }
+    if (result.file.filename) headers['Content-Disposition'] = `attachment; filename="${result.file.filename.replace(/["\\\r\n]/g, '_')}"`
+    return c.body(result.file.bytes as Uint8Array<ArrayBuffer>, result.status as 200, headers)
+  }
+  return c.json(result.body as object, result.status as 200)
+}

@@ -1,0 +1,103 @@
+import type { Context } from 'hono'
+import { ApiError } from '../core/errors.js'
+import type { Operation } from '../core/operation.js'
+
+export const JSON_LIMIT = 1024 * 1024
+export const UPLOAD_LIMIT = 10 * 1024 * 1024
+/** Multipart adds boundaries and text fields around a file of at most UPLOAD_LIMIT. */
+const MULTIPART_OVERHEAD = 256 * 1024
+
+/** An uploaded file as handlers see it, whichever encoding carried it. */
+export interface UploadedFile {
+  filename: string
+  contentType: string
+  bytes: Uint8Array
+}
+
+export interface ReadBody {
+  value: unknown
+  /** The bytes as sent, for the idempotency fingerprint. */
+  raw: Uint8Array
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError('payload_too_large', `The request body is over ${Math.round(limit / 1024 / 1024)} MB`)
+}
+
+/** Reads at most `limit` bytes, failing as soon as the stream goes past it (Content-Length may lie). */
+async function readCapped(c: Context, limit: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? NaN)
+  if (declared > limit) throw tooLarge(limit)
+  const body = c.req.raw.body
+  if (!body) return new Uint8Array()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > limit) throw tooLarge(limit)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+/** `recipients[0][name]` → ['recipients', 0, 'name'] */
+function bracketPath(name: string): (string | number)[] {
+  const parts = name.split(/\[|\]\[|\]/).filter((p) => p !== '')
+  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+}
+
+function assignPath(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
+  let node: Record<string | number, unknown> = target
+  path.forEach((key, i) => {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new ApiError('validation_error', 'Invalid field name', { fields: { [String(key)]: 'is not allowed' } })
+    if (i === path.length - 1) {
+      node[key] = value
+      return
+    }
+    const nextIsIndex = typeof path[i + 1] === 'number'
+    if (node[key] === undefined || typeof node[key] !== 'object') node[key] = nextIsIndex ? [] : {}
+    node = node[key] as Record<string | number, unknown>
+  })
+}
+
+async function parseMultipart(raw: Uint8Array, contentType: string): Promise<Record<string, unknown>> {
+  let form: FormData
+  try {
+    form = await new Response(raw as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData()
+  } catch {
+    throw new ApiError('validation_error', 'The multipart body could not be parsed', { fields: { '(body)': 'is not valid multipart/form-data' } })
+  }
+  const out: Record<string, unknown> = {}
+  for (const [name, entry] of form.entries()) {
+    const value: unknown =
+      typeof entry === 'string'
+        ? entry
+        : ({ filename: entry.name, contentType: entry.type || 'application/octet-stream', bytes: new Uint8Array(await entry.arrayBuffer()) } satisfies UploadedFile)
+    assignPath(out, bracketPath(name), value)
+  }
+  return out
+}
+
+/** Reads and decodes the request body per the operation's accepted encodings and size cap. */
+export async function readBody(c: Context, op: Operation): Promise<ReadBody> {
+  const contentType = (c.req.header('content-type') ?? '').toLowerCase()
+  const mediaType = contentType.split(';')[0]!.trim()
+  const isJson = mediaType === 'application/json' || mediaType.endsWith('+json')
+  const isMultipart = mediaType === 'multipart/form-data'
+  if (isMultipart && op.bodyTypes.includes('multipart')) {
+    const limit = op.maxBodyBytes ?? UPLOAD_LIMIT + MULTIPART_OVERHEAD
+    const raw = await readCapped(c, limit)
+    return { value: await parseMultipart(raw, c.req.header('content-type')!), raw }
+  }
+  const limit = op.maxBodyBytes ?? JSON_LIMIT
+  const raw = await readCapped(c, limit)
+  if (raw.byteLength === 0) return { value: {}, raw }
+  if (!isJson && mediaType !== '') {
+    throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send ${op.bodyTypes.map((t) => (t === 'json' ? 'application/json' : 'multipart/form-data')).join(' or ')}`)
+  }
+  try {
+    return { value: JSON.parse(Buffer.from(raw).toString('utf8')), raw }
+  } catch {
+    throw new ApiError('invalid_json', 'The request body is not valid JSON')
+  }
+}

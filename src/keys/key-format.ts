@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { crc32 } from 'node:zlib'
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+export const RANDOM_LENGTH = 42
+export const CHECKSUM_LENGTH = 6
+export const BODY_LENGTH = RANDOM_LENGTH + CHECKSUM_LENGTH
+const DISPLAY_BODY_CHARS = 8
+const KEY_SHAPE = /^([a-z][a-z0-9]{1,15})_([0-9A-Za-z]{48})$/
+
+/** Uniform base62 characters by rejection sampling (bytes ≥ 248 would bias the modulo). */
+function randomBase62(length: number): string {
+  let out = ''
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += ALPHABET[byte % 62]
+      if (out.length === length) break
+    }
+  }
+  return out
+}
+
+export function base62(value: number, width: number): string {
+  let n = value
+  let out = ''
+  do {
+    out = ALPHABET[n % 62] + out
+    n = Math.floor(n / 62)
+  } while (n > 0)
+  return out.padStart(width, '0')
+}
+
+/** CRC32 (IEEE) of `prefix_` + the random part, in base62, six characters. */
+export function checksum(prefix: string, random: string): string {
+  return base62(crc32(`${prefix}_${random}`) >>> 0, CHECKSUM_LENGTH)
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+export interface MintedKey {
+  /** The full key: returned once to the caller, never stored or logged. */
+  key: string
+  hash: string
+  displayPrefix: string
+}
+
+export function generateKey(prefix: string): MintedKey {
+  const random = randomBase62(RANDOM_LENGTH)
+  const key = `${prefix}_${random}${checksum(prefix, random)}`
+  return { key, hash: hashKey(key), displayPrefix: displayPrefixOf(key) }
+}
+
+export function displayPrefixOf(key: string): string {
+  const at = key.indexOf('_')
+  return key.slice(0, at + 1 + DISPLAY_BODY_CHARS)
+}
+
+export interface ParsedKey {
+  prefix: string
+  hash: string
+  displayPrefix: string
+}
+
+/** Checks shape and checksum offline; null for anything that cannot be a real key. */
+export function parseKey(key: string): ParsedKey | null {
+  const match = KEY_SHAPE.exec(key)
+  if (!match) return null
+  const prefix = match[1]!
+  const body = match[2]!
+  const random = body.slice(0, RANDOM_LENGTH)
+  if (checksum(prefix, random) !== body.slice(RANDOM_LENGTH)) return null
+  return { prefix, hash: hashKey(key), displayPrefix: displayPrefixOf(key) }
+}

@@ -1,0 +1,96 @@
+import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
+import { scopes } from '../core/scopes.js'
+import { parseRateLimits, parseScopes, type KeyRow } from './key-store.js'
+
+export const ScopeSchema = z.enum(scopes).openapi('Scope')
+
+export const RateLimitOverrideSchema = z
+  .object({
+    limit: z.number().int().min(1).max(1_000_000),
+    window_seconds: z.number().int().min(1).max(86_400),
+  })
+  .openapi('RateLimitOverride')
+
+export const expiryPresets = ['never', '7d', '30d', '90d', '1y'] as const
+const presetDays: Record<(typeof expiryPresets)[number], number | null> = { never: null, '7d': 7, '30d': 30, '90d': 90, '1y': 365 }
+
+export const KeySchema = z
+  .object({
+    id: Uuid,
+    object: z.literal('api_key'),
+    prefix: z.string().openapi({ example: 'ptk_4fT9kQ2x', description: 'Display prefix: enough to recognise a key, never enough to use it.' }),
+    name: z.string(),
+    scopes: z.array(ScopeSchema),
+    org_id: Uuid.nullable(),
+    reseller_id: Uuid.nullable().optional(),
+    status: z.enum(['active', 'expired', 'revoked']),
+    created_at: Timestamp,
+    created_by: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
+    last_used_at: Timestamp.nullable(),
+    expires_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable().openapi({ description: 'When the key stops working; in the future during a roll grace period.' }),
+    rolled_from: Uuid.nullable(),
+    rate_limits: z.record(z.string(), RateLimitOverrideSchema),
+  })
+  .openapi('ApiKey')
+
+export const MintedKeySchema = KeySchema.extend({
+  key: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The full key. Shown in this response only; null in an idempotent replay.' }),
+}).openapi('MintedApiKey')
+
+export type KeyView = z.infer<typeof KeySchema>
+
+export function keyStatus(row: KeyRow, at = new Date().toISOString()): KeyView['status'] {
+  if (row.revoked_at && row.revoked_at <= at) return 'revoked'
+  if (row.expires_at && row.expires_at <= at) return 'expired'
+  return 'active'
+}
+
+export function toKeyView(row: KeyRow): KeyView {
+  return {
+    id: row.id,
+    object: 'api_key',
+    prefix: row.prefix,
+    name: row.name,
+    scopes: parseScopes(row),
+    org_id: row.org_id,
+    ...(row.owner_type === 'reseller' ? { reseller_id: row.reseller_id } : {}),
+    status: keyStatus(row),
+    created_at: isoTimestamp(row.created_at)!,
+    created_by: row.created_by_type ? { type: row.created_by_type, id: row.created_by_id } : null,
+    last_used_at: isoTimestamp(row.last_used_at),
+    expires_at: isoTimestamp(row.expires_at),
+    revoked_at: isoTimestamp(row.revoked_at),
+    rolled_from: row.rolled_from,
+    rate_limits: parseRateLimits(row.rate_limits),
+  }
+}
+
+/** Mint input shared by `POST /keys`, reseller minting, the dashboard and the CLI. */
+export const MintKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).openapi({ example: 'Back-office sync' }),
+    scopes: z.array(ScopeSchema).min(1).max(4).optional().openapi({ description: 'Default `["read"]`; must be a subset of the caller\'s scopes.' }),
+    expires_in: z.enum(expiryPresets).optional().openapi({ description: 'Expiry preset; or give `expires_at`.' }),
+    expires_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exact expiry, in the future.' }),
+  })
+  .superRefine((v, ctx) => {
+    if (v.expires_in !== undefined && v.expires_at !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'give expires_in or expires_at, not both' })
+    }
+    if (v.expires_at !== undefined && Date.parse(v.expires_at) <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'must be in the future' })
+    }
+    if (v.scopes && new Set(v.scopes).size !== v.scopes.length) {
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'lists a scope twice' })
+    }
+  })
+
+export function expiryFrom(input: { expires_in?: string | undefined; expires_at?: string | undefined }, from = Date.now()): string | null {
+  if (input.expires_at) return new Date(input.expires_at).toISOString()
+  const days = presetDays[(input.expires_in ?? 'never') as keyof typeof presetDays]
+  return days === null || days === undefined ? null : new Date(from + days * 86_400_000).toISOString()
+}

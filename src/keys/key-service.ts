@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto'
+import type { TransactionScope } from '../core/context.js'
+import { ApiError } from '../core/errors.js'
+import type { Principal } from '../core/principal.js'
+import { normalizeScopes, type Scope } from '../core/scopes.js'
+import { coreDb, now } from '../storage/db.js'
+import { generateKey } from './key-format.js'
+import { KeyStore, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
+import { keyStatus, toKeyView } from './key-schema.js'
+
+export interface KeyInvalidation {
+  /** Drops a key from every instance's cache; revocation is seen on the very next request. */
+  invalidateKey(keyId: string): void
+}
+
+export interface MintRequest {
+  name: string
+  scopes: Scope[]
+  expiresAt: string | null
+  rateLimits?: Record<string, RateLimitOverride> | null
+  rolledFrom?: string | null
+}
+
+/** Refuses scopes the caller does not hold itself; operators (no principal) may grant any. */
+export function assertGrantable(caller: Principal | null, wanted: readonly Scope[]): void {
+  if (!caller) return
+  const missing = wanted.filter((s) => !caller.scopes.includes(s))
+  if (missing.length > 0) {
+    throw new ApiError('insufficient_scope', `You cannot grant scope${missing.length > 1 ? 's' : ''} you do not hold: ${missing.join(', ')}`)
+  }
+}
+
+function creator(principal: Principal | null): { created_by_type: string; created_by_id: string | null } {
+  if (!principal) return { created_by_type: 'operator', created_by_id: null }
+  if (principal.kind === 'user') return { created_by_type: 'user', created_by_id: principal.userId }
+  return { created_by_type: principal.kind, created_by_id: principal.keyId }
+}
+
+/** Key lifecycle rules shared by every doorway: REST, MCP, the dashboard, resellers and the CLI. */
+export class KeyService {
+  constructor(
+    readonly store: KeyStore,
+    private readonly prefixes: { org: string; reseller: string },
+    private readonly invalidation: KeyInvalidation,
+    private readonly limitClasses: () => string[],
+  ) {}
+
+  /** Overrides may only name classes the deployer declared. */
+  assertLimitClasses(names: string[]): void {
+    const known = this.limitClasses()
+    const fields: Record<string, string> = {}
+    for (const name of names) if (!known.includes(name)) fields[`rate_limits.${name}`] = `is not a rate-limit class (${known.join(', ')})`
+    if (Object.keys(fields).length) throw new ApiError('validation_error', Object.entries(fields)[0]!.join(' '), { fields })
+  }
+
+  async mint(tx: TransactionScope, caller: Principal | null, owner: KeyOwner, request: MintRequest): Promise<{ row: KeyRow; key: string }> {
+    const scopes = normalizeScopes(request.scopes)
+    assertGrantable(caller, scopes)
+    const minted = generateKey(owner.type === 'org' ? this.prefixes.org : this.prefixes.reseller)
+    const row: KeyRow = {
+      id: randomUUID(),
+      owner_type: owner.type,
+      org_id: owner.type === 'org' ? owner.orgId : null,
+      reseller_id: owner.type === 'reseller' ? owner.resellerId : null,
+      name: request.name,
+      prefix: minted.displayPrefix,
+      hash: minted.hash,
+      scopes: JSON.stringify(scopes),
+      rate_limits: request.rateLimits && Object.keys(request.rateLimits).length ? JSON.stringify(request.rateLimits) : null,
+      created_at: now(),
+      ...creator(caller),
+      last_used_at: null,
+      expires_at: request.expiresAt,
+      revoked_at: null,
+      rolled_from: request.rolledFrom ?? null,
+    }
+    await this.store.insert(row, coreDb(tx.db))
+    const view = toKeyView(row)
+    await tx.audit({ action: 'api_key.created', targetType: 'api_key', targetId: row.id, details: { name: row.name, prefix: row.prefix, scopes } })
+    if (owner.type === 'org') await tx.emit('api_key.created', view)
+    return { row, key: minted.key }
+  }
+
+  async revoke(tx: TransactionScope, owner: KeyOwner, id: string): Promise<KeyRow> {
+    const result = await this.store.revoke(owner, id, now(), coreDb(tx.db))
+    if (!result) throw new ApiError('not_found', 'API key not found')
+    this.invalidation.invalidateKey(id)
+    if (result.changed) {
+      await tx.audit({ action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { prefix: result.row.prefix } })
+      if (owner.type === 'org') await tx.emit('api_key.revoked', toKeyView(result.row))
+    }
+    return result.row
+  }
+
+  async roll(tx: TransactionScope, caller: Principal | null, owner: KeyOwner, id: string, graceSeconds: number): Promise<{ row: KeyRow; key: string }> {
+    const old = await this.store.get(owner, id, coreDb(tx.db))
+    if (!old) throw new ApiError('not_found', 'API key not found')
+    if (keyStatus(old) !== 'active') throw new ApiError('conflict', `Only an active key can be rolled; this one is ${keyStatus(old)}`)
+    const minted = await this.mint(tx, caller, owner, {
+      name: old.name,
+      scopes: parseScopes(old),
+      expiresAt: old.expires_at,
+      rateLimits: old.rate_limits ? JSON.parse(old.rate_limits) : null,
+      rolledFrom: old.id,
+    })
+    const endsAt = new Date(Date.now() + graceSeconds * 1000).toISOString()
+    await this.store.revoke(owner, id, endsAt, coreDb(tx.db))
+    this.invalidation.invalidateKey(id)
+    await tx.audit({
+      action: 'api_key.rolled',
+      targetType: 'api_key',
+      targetId: id,
+      details: { new_key_id: minted.row.id, grace_period_seconds: graceSeconds, old_key_revoked_at: endsAt },
+    })
+    if (owner.type === 'org') {
+      await tx.emit('api_key.rolled', { old_key: toKeyView({ ...old, revoked_at: endsAt }), new_key: toKeyView(minted.row) })
+    }
+    return minted
+  }
+
+  async update(
+    tx: TransactionScope,
+    caller: Principal | null,
+    owner: KeyOwner,
+    id: string,
+    patch: { name?: string | undefined; scopes?: Scope[] | undefined; rateLimits?: Record<string, RateLimitOverride | null> | undefined },
+  ): Promise<KeyRow> {
+    const current = await this.store.get(owner, id, coreDb(tx.db))
+    if (!current) throw new ApiError('not_found', 'API key not found')
+    const change: { name?: string; scopes?: string; rate_limits?: string | null } = {}
+    if (patch.name !== undefined) change.name = patch.name
+    if (patch.scopes !== undefined) {
+      assertGrantable(caller, patch.scopes)
+      change.scopes = JSON.stringify(normalizeScopes(patch.scopes))
+    }
+    if (patch.rateLimits !== undefined) {
+      // Merge-patch: a class set to null drops its override.
+      const merged: Record<string, RateLimitOverride> = current.rate_limits ? JSON.parse(current.rate_limits) : {}
+      for (const [name, value] of Object.entries(patch.rateLimits)) {
+        if (value === null) delete merged[name]
+        else merged[name] = value
+      }
+      change.rate_limits = Object.keys(merged).length ? JSON.stringify(merged) : null
+    }
+    const row = await this.store.update(owner, id, change, coreDb(tx.db))
+    if (!row) throw new ApiError('not_found', 'API key not found')
+    this.invalidation.invalidateKey(id)
+    await tx.audit({ action: 'api_key.updated', targetType: 'api_key', targetId: id, details: { changed: Object.keys(change) } })
+    return row
+  }
+}

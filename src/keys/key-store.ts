@@ -1,0 +1,134 @@
+import type { Kysely } from 'kysely'
+import type { Cursor } from '../core/pagination.js'
+import type { Scope } from '../core/scopes.js'
+import { now, type ApiKeysTable, type CoreTables } from '../storage/db.js'
+
+export type KeyRow = ApiKeysTable
+export type KeyOwner = { type: 'org'; orgId: string } | { type: 'reseller'; resellerId: string }
+
+/** A key as authentication needs it, with the status of whatever it belongs to. */
+export interface KeyWithOwner extends KeyRow {
+  owner_status: 'active' | 'suspended'
+  org_rate_limits: string | null
+}
+
+export interface RateLimitOverride {
+  limit: number
+  window_seconds: number
+}
+
+export function parseScopes(row: Pick<KeyRow, 'scopes'>): Scope[] {
+  return JSON.parse(row.scopes) as Scope[]
+}
+
+export function parseRateLimits(value: string | null): Record<string, RateLimitOverride> {
+  return value ? (JSON.parse(value) as Record<string, RateLimitOverride>) : {}
+}
+
+type Db = Kysely<CoreTables>
+
+function ownedBy(owner: KeyOwner) {
+  return owner.type === 'org'
+    ? ({ column: 'org_id', value: owner.orgId } as const)
+    : ({ column: 'reseller_id', value: owner.resellerId } as const)
+}
+
+/** Narrow storage for API keys. Every call that takes an id also takes the owner. */
+export class KeyStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(row: KeyRow, db: Db = this.db): Promise<KeyRow> {
+    await db.insertInto('api_keys').values(row).execute()
+    return row
+  }
+
+  async findByHash(hash: string): Promise<KeyWithOwner | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .leftJoin('organizations', 'organizations.id', 'api_keys.org_id')
+      .leftJoin('resellers', 'resellers.id', 'api_keys.reseller_id')
+      .selectAll('api_keys')
+      .select(['organizations.status as org_status', 'resellers.status as reseller_status', 'organizations.rate_limits as org_rate_limits'])
+      .where('api_keys.hash', '=', hash)
+      .executeTakeFirst()
+    if (!row) return undefined
+    const { org_status, reseller_status, ...key } = row
+    return { ...key, owner_status: (org_status ?? reseller_status ?? 'active') as 'active' | 'suspended' }
+  }
+
+  async get(owner: KeyOwner, id: string, db: Db = this.db): Promise<KeyRow | undefined> {
+    const { column, value } = ownedBy(owner)
+    return db.selectFrom('api_keys').selectAll().where('id', '=', id).where(column, '=', value).executeTakeFirst()
+  }
+
+  async list(owner: KeyOwner, limit: number, cursor?: Cursor): Promise<KeyRow[]> {
+    const { column, value } = ownedBy(owner)
+    let query = this.db.selectFrom('api_keys').selectAll().where(column, '=', value)
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.createdAt),
+          eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)]),
+        ]),
+      )
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+  }
+
+  /**
+   * Sets `revoked_at` unless the key is already revoked by then; exactly one caller sees `changed`.
+   * A later revoke of a key whose grace period is still running brings the revocation forward.
+   */
+  async revoke(owner: KeyOwner, id: string, at: string, db: Db = this.db): Promise<{ row: KeyRow; changed: boolean } | undefined> {
+    const { column, value } = ownedBy(owner)
+    const updated = await db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where(column, '=', value)
+      .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]))
+      .returningAll()
+      .executeTakeFirst()
+    if (updated) return { row: updated, changed: true }
+    const row = await this.get(owner, id, db)
+    return row ? { row, changed: false } : undefined
+  }
+
+  async update(
+    owner: KeyOwner,
+    id: string,
+    patch: { name?: string; scopes?: string; rate_limits?: string | null },
+    db: Db = this.db,
+  ): Promise<KeyRow | undefined> {
+    const { column, value } = ownedBy(owner)
+    if (Object.keys(patch).length === 0) return this.get(owner, id, db)
+    return db.updateTable('api_keys').set(patch).where('id', '=', id).where(column, '=', value).returningAll().executeTakeFirst()
+  }
+
+  /** One statement per key for a batch of last-use times gathered in memory. */
+  async touchLastUsed(times: Map<string, string>): Promise<void> {
+    if (times.size === 0) return
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, at] of times) {
+        await trx
+          .updateTable('api_keys')
+          .set({ last_used_at: at })
+          .where('id', '=', id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+          .execute()
+      }
+    })
+  }
+
+  async countActive(owner: KeyOwner): Promise<number> {
+    const { column, value } = ownedBy(owner)
+    const t = now()
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(column, '=', value)
+      .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', t)]))
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+}

@@ -1,0 +1,19 @@
+import { defineModule } from '../core/module.js'
+import { z } from '../core/schema.js'
+import { KeySchema } from './key-schema.js'
+import { keyOperations } from './operations/index.js'
+
+export const keysModule = defineModule({
+  name: 'keys',
+  operations: keyOperations,
+  tags: [{ name: 'API keys', description: 'Keys are shown once at mint, stored as a hash, identified afterwards by a display prefix.' }],
+  events: [
+    { type: 'api_key.created', summary: 'An API key was minted', schema: KeySchema },
+    { type: 'api_key.revoked', summary: 'An API key was revoked', schema: KeySchema },
+    {
+      type: 'api_key.rolled',
+      summary: 'An API key was rolled: a new key replaces the old one after its grace period',
+      schema: z.object({ old_key: KeySchema, new_key: KeySchema }),
+    },
+  ],
+})

@@ -1,0 +1,37 @@
+import { defineOperation } from '../../core/operation.js'
+import { z } from '../../core/schema.js'
+import { KeySchema, RateLimitOverrideSchema, ScopeSchema, toKeyView } from '../key-schema.js'
+import { KeyIdParams } from './get-key.js'
+import { ownerOf } from './owner.js'
+import '../services.js'
+
+export const updateKey = defineOperation({
+  id: 'keys.update',
+  method: 'patch',
+  path: '/keys/{id}',
+  tags: ['API keys'],
+  summary: 'Update an API key',
+  description:
+    'Renames a key, changes its scopes (never beyond your own) or sets per-key rate limits by class. ' +
+    '`rate_limits` is merged: a class set to `null` returns to the default.',
+  scope: 'admin',
+  params: KeyIdParams,
+  body: z.object({
+    name: z.string().trim().min(1).max(100).optional(),
+    scopes: z.array(ScopeSchema).min(1).max(4).optional(),
+    rate_limits: z.record(z.string(), RateLimitOverrideSchema.nullable()).optional(),
+  }),
+  output: KeySchema,
+  errors: ['not_found', 'insufficient_scope'],
+  handler: async (input, ctx) => {
+    if (input.rate_limits) ctx.services.keys.assertLimitClasses(Object.keys(input.rate_limits))
+    const row = await ctx.transaction((tx) =>
+      ctx.services.keys.update(tx, ctx.principal, ownerOf(ctx.principal), input.id, {
+        name: input.name,
+        scopes: input.scopes,
+        rateLimits: input.rate_limits,
+      }),
+    )
+    return toKeyView(row)
+  },
+})

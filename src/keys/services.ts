@@ -1,0 +1,7 @@
+import type { KeyService } from './key-service.js'
+
+declare module '../core/context.js' {
+  interface Services {
+    keys: KeyService
+  }
+}

@@ -1,0 +1,52 @@
+import { defineOperation } from '../../core/operation.js'
+import { z, Timestamp, isoTimestamp } from '../../core/schema.js'
+import { scopes } from '../../core/scopes.js'
+import '../services.js'
+import '../../keys/services.js'
+
+export const health = defineOperation({
+  id: 'platform.health',
+  method: 'get',
+  path: '/health',
+  tags: ['Platform'],
+  summary: 'Check an API key',
+  description: '"Does my key work?" Answers 200 with the key\'s identity for any valid key, organisation or reseller.',
+  scope: null,
+  audience: 'any',
+  output: z
+    .object({
+      status: z.literal('ok'),
+      key: z.object({
+        id: z.uuid(),
+        prefix: z.string(),
+        name: z.string(),
+        kind: z.enum(['organization', 'reseller']),
+        org_id: z.uuid().nullable(),
+        reseller_id: z.uuid().nullable(),
+        scopes: z.array(z.enum(scopes)),
+        expires_at: Timestamp.nullable(),
+      }),
+    })
+    .openapi('Health'),
+  handler: async (_input, ctx) => {
+    const p = ctx.principal
+    if (p.kind === 'user') throw new Error('health is for keys')
+    const row = await ctx.services.keys.store.get(
+      p.kind === 'org_key' ? { type: 'org', orgId: p.orgId } : { type: 'reseller', resellerId: p.resellerId },
+      p.keyId,
+    )
+    return {
+      status: 'ok' as const,
+      key: {
+        id: p.keyId,
+        prefix: p.keyPrefix,
+        name: p.keyName,
+        kind: p.kind === 'org_key' ? ('organization' as const) : ('reseller' as const),
+        org_id: p.kind === 'org_key' ? p.orgId : null,
+        reseller_id: p.kind === 'reseller_key' ? p.resellerId : null,
+        scopes: [...p.scopes],
+        expires_at: isoTimestamp(row?.expires_at),
+      },
+    }
+  },
+})

@@ -1,0 +1,23 @@
+export interface RateLimitPolicy {
+  name: string
+  limit: number
+  windowSeconds: number
+}
+
+export interface RateLimitDecision {
+  policy: RateLimitPolicy
+  allowed: boolean
+  /** Requests still available in the window after this one. */
+  remaining: number
+  /** Seconds until a request is certain to be admitted again (the oldest counted request leaves). */
+  resetSeconds: number
+}
+
+/**
+ * Sliding-window log: a request is admitted only if fewer than `limit` requests were admitted in
+ * the last `windowSeconds`, so no window of that length ever holds more than the limit.
+ */
+export interface RateLimiter {
+  consume(bucket: string, policy: RateLimitPolicy, at?: number): Promise<RateLimitDecision>
+  close(): Promise<void>
+}

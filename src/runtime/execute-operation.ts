@@ -1,0 +1,121 @@
+import type { Logger } from 'pino'
+import type { Authenticated } from '../auth/authenticate.js'
+import type { AnyDb, AuditWriter, EventOutbox, OperationContext, RequestMeta, Services } from '../core/context.js'
+import { ApiError } from '../core/errors.js'
+import { FileResult, type Operation } from '../core/operation.js'
+import { audienceOf, type Principal } from '../core/principal.js'
+import { runInTransaction } from '../core/transaction.js'
+import { parseRateLimits, type RateLimitOverride } from '../keys/key-store.js'
+import type { RateLimitDecision, RateLimiter } from '../ratelimit/limiter.js'
+import type { LimitPolicies } from '../ratelimit/policies.js'
+import { rateLimitHeaders } from '../ratelimit/headers.js'
+import { validateInput, type RawInput } from './validate-input.js'
+
+export interface ExecutorDeps {
+  db: AnyDb
+  dialect: 'sqlite' | 'postgres'
+  publicUrl: string
+  log: Logger
+  services: Services
+  outbox: EventOutbox
+  auditWriter: AuditWriter
+  limiter: RateLimiter
+  policies: LimitPolicies
+}
+
+/** The caller of one request: who, and the rate-limit overrides that apply to them. */
+export interface Caller {
+  principal: Principal
+  /** Rate-limit bucket: the key id, or the user id for dashboard sessions. */
+  bucket: string
+  keyLimits: Record<string, RateLimitOverride>
+  orgLimits: Record<string, RateLimitOverride>
+}
+
+export function callerFromKey(auth: Authenticated): Caller {
+  return {
+    principal: auth.principal,
+    bucket: auth.key.id,
+    keyLimits: parseRateLimits(auth.key.rate_limits),
+    orgLimits: parseRateLimits(auth.key.org_rate_limits),
+  }
+}
+
+export interface Admission {
+  decisions: RateLimitDecision[]
+  headers: Record<string, string>
+}
+
+export type ExecutionResult = { status: number; body: unknown } | { status: number; file: FileResult }
+
+/**
+ * The doorway-independent part of calling an operation: who may, how often, with what input, and
+ * the handler itself. REST and MCP both go through here, so their rules cannot drift apart.
+ */
+export class OperationExecutor {
+  constructor(readonly deps: ExecutorDeps) {}
+
+  /** Audience and scope, in that order: a wrong kind of key learns nothing about scopes. */
+  authorize(op: Operation, principal: Principal): void {
+    if (op.audience !== 'any' && audienceOf(principal) !== op.audience) {
+      throw new ApiError(
+        'wrong_key_type',
+        op.audience === 'reseller' ? 'This operation needs a reseller key' : 'Reseller keys cannot call organisation operations',
+      )
+    }
+    if (op.scope !== null && !principal.scopes.includes(op.scope)) {
+      throw new ApiError('insufficient_scope', `This operation needs the "${op.scope}" scope`)
+    }
+  }
+
+  isCallable(op: Operation, principal: Principal): boolean {
+    return (op.audience === 'any' || audienceOf(principal) === op.audience) && (op.scope === null || principal.scopes.includes(op.scope))
+  }
+
+  /** Spends one request from every class the operation belongs to; 429 when any is exhausted. */
+  async admit(op: Operation, caller: Caller): Promise<Admission> {
+    const { policies, limiter } = this.deps
+    const names = op.limit === 'general' ? ['general'] : ['general', op.limit]
+    const decisions = await Promise.all(
+      names.map((name) => limiter.consume(`${caller.bucket}:${name}`, policies.resolve(name, caller.orgLimits, caller.keyLimits))),
+    )
+    const { policy, state } = rateLimitHeaders(decisions)
+    const headers = { 'RateLimit-Policy': policy, RateLimit: state }
+    const denied = decisions.filter((d) => !d.allowed)
+    if (denied.length > 0) {
+      const retryAfter = Math.max(...denied.map((d) => d.resetSeconds))
+      throw new ApiError('rate_limited', `Rate limit "${denied[0]!.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
+    }
+    return { decisions, headers }
+  }
+
+  context(op: Operation, principal: Principal, meta: RequestMeta): OperationContext {
+    const { db, dialect, publicUrl, log, services, outbox, auditWriter } = this.deps
+    const defaultOrg = principal.kind === 'reseller_key' ? null : principal.orgId
+    return {
+      ...meta,
+      principal,
+      operation: op,
+      db,
+      dialect,
+      publicUrl,
+      log,
+      services,
+      transaction: (fn, options) => runInTransaction({ db, outbox, auditWriter }, principal, meta, options?.orgId ?? defaultOrg, fn),
+      audit: (entry) => auditWriter.write(db, principal, meta, { orgId: defaultOrg, ...entry }),
+    }
+  }
+
+  /** Validates input, runs the handler and shapes its answer by the declared output schema. */
+  async run(op: Operation, principal: Principal, raw: RawInput, meta: RequestMeta): Promise<ExecutionResult> {
+    const input = validateInput(op, raw)
+    const result = await op.handler(input as never, this.context(op, principal, meta))
+    if (result instanceof FileResult) return { status: op.status, file: result }
+    const parsed = op.output.safeParse(result)
+    if (!parsed.success) {
+      this.deps.log.error({ op: op.id, issues: parsed.error.issues }, 'handler answer does not match its output schema')
+      throw new ApiError('internal_error', 'Internal server error')
+    }
+    return { status: op.status, body: parsed.data }
+  }
+}

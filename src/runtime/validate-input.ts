@@ -1,0 +1,81 @@
+import type { ZodError, ZodObject } from 'zod'
+import { ApiError, fieldPath } from '../core/errors.js'
+import type { Operation } from '../core/operation.js'
+
+function describe(issue: ZodError['issues'][number], input: unknown): string {
+  if (issue.code === 'invalid_type' && input === undefined) return 'is required'
+  if (issue.code === 'unrecognized_keys') return `is not a known field`
+  if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of: ${(issue.values as unknown[]).join(', ')}`
+  return issue.message.replace(/^Invalid input: /, '').replace(/^./, (ch) => ch.toLowerCase())
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = root
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<PropertyKey, unknown>)[key]
+  }
+  return node
+}
+
+/** zod issues → one `validation_error` whose `fields` names every offending field. */
+export function toValidationError(error: ZodError, input: unknown, prefix: (string | number)[] = []): ApiError {
+  const fields: Record<string, string> = {}
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) fields[fieldPath([...prefix, ...issue.path, key])] = 'is not a known field'
+      continue
+    }
+    const path = fieldPath([...prefix, ...issue.path])
+    fields[path] ??= describe(issue, valueAt(input, issue.path))
+  }
+  const [first, message] = Object.entries(fields)[0] ?? ['(body)', 'is invalid']
+  return new ApiError('validation_error', `${first} ${message}`, { fields })
+}
+
+export interface RawInput {
+  params?: Record<string, string>
+  query?: Record<string, string>
+  body?: unknown
+}
+
+const strictBodies = new WeakMap<ZodObject, ZodObject>()
+
+/** Unknown body fields are refused, as Stripe does: a typo must not be silently ignored. */
+function strictBody(schema: ZodObject): ZodObject {
+  let strict = strictBodies.get(schema)
+  if (!strict) {
+    strict = schema.strict()
+    strictBodies.set(schema, strict)
+  }
+  return strict
+}
+
+/** Validates each part against its schema and merges them into the handler's one input object. */
+export function validateInput(op: Operation, raw: RawInput): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const parts: [ZodObject | undefined, unknown][] = [
+    [op.params, raw.params ?? {}],
+    [op.query, raw.query ?? {}],
+    [op.body ? strictBody(op.body) : undefined, raw.body ?? {}],
+  ]
+  let failure: ApiError | undefined
+  const fields: Record<string, string> = {}
+  for (const [schema, value] of parts) {
+    if (!schema) continue
+    if (schema === parts[2]![0] && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new ApiError('validation_error', 'The request body must be a JSON object', { fields: { '(body)': 'must be an object' } })
+    }
+    const result = schema.safeParse(value)
+    if (result.success) Object.assign(out, result.data)
+    else {
+      failure = toValidationError(result.error, value)
+      Object.assign(fields, failure.fields)
+    }
+  }
+  if (failure) {
+    const [first, message] = Object.entries(fields)[0]!
+    throw new ApiError('validation_error', `${first} ${message}`, { fields })
+  }
+  return out
+}

@@ -1,0 +1,217 @@
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { sql } from 'kysely'
+import { pino, type Logger } from 'pino'
+import { Authenticator } from './auth/authenticate.js'
+import { KeyCache } from './auth/key-cache.js'
+import { auditWriter } from './audit/audit-writer.js'
+import type { PorticoConfig } from './core/config.js'
+import type { Services } from './core/context.js'
+import type { LimitClassSpec, PorticoModule } from './core/module.js'
+import { OperationRegistry } from './core/operation.js'
+import { TransactionalOutbox } from './events/outbox.js'
+import { createHttpApp, type RouteMount } from './http/app.js'
+import { AuthGuard } from './http/auth-guard.js'
+import { docsRoutes } from './http/docs-routes.js'
+import type { HttpEnv } from './http/env.js'
+import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
+import type { RequestObserver } from './http/request-observer.js'
+import { IdempotencyStore } from './idempotency/idempotency-store.js'
+import { KeyService } from './keys/key-service.js'
+import { KeyStore } from './keys/key-store.js'
+import { LastUsedTracker } from './keys/last-used.js'
+import { keysModule } from './keys/module.js'
+import { Metrics } from './metrics/metrics.js'
+import { buildOpenApiDocument } from './openapi/document.js'
+import { OrgStore } from './orgs/org-store.js'
+import { platformModule } from './platform/module.js'
+import type { RateLimiter } from './ratelimit/limiter.js'
+import { MemoryRateLimiter } from './ratelimit/memory.js'
+import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
+import { OperationExecutor } from './runtime/execute-operation.js'
+import type { DatabaseHandle } from './storage/db.js'
+import { migrateToLatest } from './storage/migrate.js'
+import { porticoMigrations } from './storage/migrations/index.js'
+import { createPostgresDatabase } from './storage/postgres.js'
+import { createSqliteDatabase } from './storage/sqlite.js'
+import { systemMeta } from './core/transaction.js'
+import './orgs/services.js'
+import './keys/services.js'
+import './platform/services.js'
+
+export const VERSION = '0.1.0'
+
+export interface PorticoOptions {
+  config: PorticoConfig
+  /** Products mounted on Portico, such as the example e-signature service. */
+  modules?: PorticoModule[]
+  logger?: Logger
+  /** An already-open database (tests pass one per PostgreSQL schema). */
+  database?: DatabaseHandle
+}
+
+export interface Portico {
+  app: Hono<HttpEnv>
+  config: PorticoConfig
+  database: DatabaseHandle
+  log: Logger
+  registry: OperationRegistry
+  services: Services
+  executor: OperationExecutor
+  /** Starts background work (last-use batching, housekeeping, module workers). */
+  start(): Promise<void>
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>
+  close(): Promise<void>
+}
+
+/** The one place that picks SQLite or PostgreSQL. */
+export function openDatabase(config: PorticoConfig): DatabaseHandle {
+  return config.database.kind === 'sqlite' ? createSqliteDatabase(config.database.file) : createPostgresDatabase(config.database.url)
+}
+
+export function createLogger(config: PorticoConfig): Logger {
+  return pino({ level: config.logLevel, base: { service: 'portico' }, timestamp: pino.stdTimeFunctions.isoTime })
+}
+
+/** Deployer and module classes over the defaults: a module may tighten `send` or add its own. */
+function limitClassesOf(modules: PorticoModule[]): LimitClassSpec[] {
+  const byName = new Map(defaultLimitClasses.map((c) => [c.name, c]))
+  for (const m of modules) for (const c of m.limitClasses ?? []) byName.set(c.name, c)
+  return [...byName.values()]
+}
+
+export async function migrate(database: DatabaseHandle, modules: PorticoModule[]): Promise<string[]> {
+  return migrateToLatest(database.db, [porticoMigrations, ...modules.map((m) => m.migrations ?? {})])
+}
+
+export function builtInModules(): PorticoModule[] {
+  return [platformModule, keysModule]
+}
+
+export async function createPortico(options: PorticoOptions): Promise<Portico> {
+  const { config } = options
+  const log = options.logger ?? createLogger(config)
+  const database = options.database ?? openDatabase(config)
+  const { db, dialect } = database
+  const modules = [...builtInModules(), ...(options.modules ?? [])]
+  await migrate(database, modules)
+
+  const registry = new OperationRegistry()
+  for (const m of modules) registry.add(...(m.operations ?? []))
+  const limitClasses = limitClassesOf(modules)
+  const policies = new LimitPolicies(limitClasses)
+  for (const op of registry.all()) {
+    if (!policies.has(op.limit)) throw new Error(`operation ${op.id} names rate-limit class "${op.limit}", which no module declares`)
+  }
+
+  const limiter: RateLimiter = new MemoryRateLimiter()
+  const keyCache = new KeyCache(config.keyCacheTtlSeconds * 1000)
+  const keyStore = new KeyStore(db)
+  const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
+  const outbox = new TransactionalOutbox()
+  const metrics = new Metrics()
+
+  const executorRef: { current?: OperationExecutor } = {}
+  const services: Services = {
+    keys: new KeyService(keyStore, prefixes, keyCache, () => policies.names()),
+    orgs: new OrgStore(db),
+    catalog: {
+      operations: () => registry.all(),
+      isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
+    },
+  }
+  const executor = new OperationExecutor({ db, dialect, publicUrl: config.publicUrl, log, services, outbox, auditWriter, limiter, policies })
+  executorRef.current = executor
+
+  const lastUsed = new LastUsedTracker(keyStore, log)
+  const idempotency = new IdempotencyStore(db)
+  const observers: RequestObserver[] = [
+    (o) => {
+      if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
+    },
+    metrics.observe,
+  ]
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
+  const events = modules.flatMap((m) => m.events ?? [])
+  const document = () =>
+    buildOpenApiDocument({
+      operations: registry.all(),
+      events,
+      tags: modules.flatMap((m) => m.tags ?? []),
+      publicUrl: config.publicUrl,
+      version: VERSION,
+      keyPrefix: config.keyPrefix,
+      resellerKeyPrefix: config.resellerKeyPrefix,
+      limitClasses,
+    })
+  const mounts: RouteMount[] = [probeRoutes(readiness, metrics), docsRoutes(document)]
+
+  const app = createHttpApp({
+    registry,
+    executor,
+    guard: new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute),
+    idempotency,
+    observers,
+    log,
+    trustProxy: config.trustProxy,
+    pages: modules.flatMap((m) => m.pages ?? []),
+    pageContext: (requestId, clientIp) => ({
+      db,
+      dialect,
+      publicUrl: config.publicUrl,
+      log,
+      requestId,
+      clientIp,
+      transaction: (orgId, fn) => executor.deps.db.transaction().execute((trx) =>
+        fn({
+          db: trx,
+          emit: (type, data) => outbox.append(trx, { orgId, type, data }),
+          audit: (entry) => auditWriter.write(trx, null, { ...systemMeta(requestId), clientIp }, { orgId, ...entry }),
+        }),
+      ),
+    }),
+    mounts,
+  })
+
+  let server: ServerType | undefined
+  const timers: NodeJS.Timeout[] = []
+
+  return {
+    app,
+    config,
+    database,
+    log,
+    registry,
+    services,
+    executor,
+    async start() {
+      lastUsed.start()
+      const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
+      purge.unref()
+      timers.push(purge)
+      for (const m of modules) await m.start?.({ db, dialect, log, publicUrl: config.publicUrl })
+    },
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+          resolve({ url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`, port: info.port })
+        })
+        s.once('error', reject)
+        server = s
+      })
+    },
+    async close() {
+      for (const t of timers) clearInterval(t)
+      if (server) {
+        const s = server
+        await new Promise<void>((resolve) => s.close(() => resolve()))
+        if ('closeAllConnections' in s) s.closeAllConnections()
+      }
+      for (const m of modules) await m.stop?.()
+      await lastUsed.stop()
+      await limiter.close()
+      await database.close()
+    },
+  }
+}

@@ -1,0 +1,118 @@
+import type { Kysely } from 'kysely'
+
+/**
+ * Portico's own tables. Timestamps are ISO 8601 UTC strings with milliseconds in both engines
+ * (fixed width, so they sort and compare as text); JSON columns are text; booleans are 0/1.
+ */
+export interface OrganizationsTable {
+  id: string
+  name: string
+  status: 'active' | 'suspended'
+  reseller_id: string | null
+  external_id: string | null
+  rate_limits: string | null
+  created_at: string
+}
+
+export interface UsersTable {
+  id: string
+  email: string
+  name: string
+  password_hash: string | null
+  created_at: string
+}
+
+export interface MembershipsTable {
+  org_id: string
+  user_id: string
+  role: 'owner' | 'admin' | 'member'
+  created_at: string
+}
+
+export interface ResellersTable {
+  id: string
+  name: string
+  status: 'active' | 'suspended'
+  created_at: string
+}
+
+export interface ApiKeysTable {
+  id: string
+  owner_type: 'org' | 'reseller'
+  org_id: string | null
+  reseller_id: string | null
+  name: string
+  prefix: string
+  hash: string
+  scopes: string
+  rate_limits: string | null
+  created_at: string
+  created_by_type: string | null
+  created_by_id: string | null
+  last_used_at: string | null
+  expires_at: string | null
+  revoked_at: string | null
+  rolled_from: string | null
+}
+
+export interface AuditLogTable {
+  id: string
+  org_id: string | null
+  reseller_id: string | null
+  actor_type: string
+  actor_id: string | null
+  actor_label: string | null
+  action: string
+  target_type: string | null
+  target_id: string | null
+  ip: string | null
+  user_agent: string | null
+  request_id: string | null
+  details: string | null
+  created_at: string
+}
+
+export interface IdempotencyKeysTable {
+  owner_id: string
+  key: string
+  request_hash: string
+  state: 'pending' | 'done'
+  response_status: number | null
+  response_body: string | null
+  created_at: string
+}
+
+export interface EventsTable {
+  id: string
+  org_id: string
+  type: string
+  data: string
+  created_at: string
+}
+
+export interface CoreTables {
+  organizations: OrganizationsTable
+  users: UsersTable
+  memberships: MembershipsTable
+  resellers: ResellersTable
+  api_keys: ApiKeysTable
+  audit_log: AuditLogTable
+  idempotency_keys: IdempotencyKeysTable
+  events: EventsTable
+}
+
+export type CoreDb = Kysely<CoreTables>
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface DatabaseHandle {
+  db: CoreDb
+  dialect: Dialect
+  close(): Promise<void>
+}
+
+export const now = (): string => new Date().toISOString()
+
+/** The typed view of a transaction or handle that a capability received untyped. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const coreDb = (db: Kysely<any>): CoreDb => db as unknown as CoreDb

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import { coreMigration } from './001-core.js'
+
+/** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
+export const porticoMigrations: Record<string, Migration> = {
+  '001-core': coreMigration,
+}

@@ -61,6 +61,8 @@ export interface Portico {
   executor: OperationExecutor
   /** Starts background work (last-use batching, housekeeping, module workers). */
   start(): Promise<void>
+  /** Writes pending last-use times now (tests; shutdown does it too). */
+  flushLastUsed(): Promise<void>
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
   close(): Promise<void>
 }
@@ -192,6 +194,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       timers.push(purge)
       for (const m of modules) await m.start?.({ db, dialect, log, publicUrl: config.publicUrl })
     },
+    flushLastUsed: () => lastUsed.flush(),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {

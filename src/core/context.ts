@@ -11,9 +11,9 @@ import type { Principal } from './principal.js'
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Services {}
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type AnyDb = Kysely<any>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type AnyTransaction = Transaction<any>
 
 export interface AuditEntry {

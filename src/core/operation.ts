@@ -7,7 +7,7 @@ import type { Scope } from './scopes.js'
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
 export type BodyType = 'json' | 'multipart'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type AnyObject = ZodObject<any>
 type Infer<T> = T extends ZodType ? z.infer<T> : unknown
 

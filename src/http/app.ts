@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import type { Logger } from 'pino'
 import { ApiError } from '../core/errors.js'
 import type { PageContext, PageSpec } from '../core/module.js'
 import type { OperationRegistry } from '../core/operation.js'

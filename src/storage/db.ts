@@ -114,5 +114,5 @@ export interface DatabaseHandle {
 export const now = (): string => new Date().toISOString()
 
 /** The typed view of a transaction or handle that a capability received untyped. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export const coreDb = (db: Kysely<any>): CoreDb => db as unknown as CoreDb

@@ -1,0 +1,57 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const hono = { group: ['hono', 'hono/*', '@hono/*'], message: 'Only src/http, src/mcp, src/dashboard and server.ts speak HTTP; capabilities stay framework-free.' }
+const dialects = {
+  group: ['**/storage/sqlite*', '**/storage/postgres*'],
+  message: 'Only server.ts (and test harnesses) pick SQLite or PostgreSQL.',
+}
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test-artifacts/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.mjs', 'bench/**', 'scripts/**'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
+  // Dependency direction: core ← capabilities ← http/mcp/dashboard ← server.ts.
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../core/*'], message: 'core imports nothing outside core.' }, hono] }] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**', 'src/http/**', 'src/mcp/**', 'src/dashboard/**', 'src/server.ts', 'src/**/*.test.ts', 'src/**/*.test.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [hono, dialects] }] },
+  },
+  {
+    files: ['src/http/**/*.ts', 'src/mcp/**/*.ts', 'src/dashboard/**/*.ts', 'src/dashboard/**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [dialects] }] },
+  },
+  {
+    files: ['examples/**/*.ts', 'examples/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/*', '!**/src/index.js'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
+            { group: ['**/src/*/**'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
+            { group: ['**/test/*', '!**/test/harness.js'], message: 'Tests use the harness only.' },
+          ],
+        },
+      ],
+    },
+  },
+)

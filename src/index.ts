@@ -1,0 +1,13 @@
+/**
+ * Portico's public entry point: what a product mounted on Portico may use. Anything not exported
+ * here is internal and may change.
+ */
+export { defineOperation, FileResult, type Operation, type OperationSpec, type HttpMethod } from './core/operation.js'
+export { defineModule, type PorticoModule, type EventTypeSpec, type LimitClassSpec, type PageSpec, type PageContext, type ModuleRuntime } from './core/module.js'
+export type { OperationContext, TransactionScope, AuditEntry, AnyDb } from './core/context.js'
+export { ApiError, notFound, type ErrorCode } from './core/errors.js'
+export { z, Timestamp, Uuid, isoTimestamp } from './core/schema.js'
+export { PaginationQuery, page, encodeCursor, decodeCursor, toPage, type Cursor } from './core/pagination.js'
+export { orgIdOf, type Principal } from './core/principal.js'
+export { scopes, type Scope } from './core/scopes.js'
+export type { UploadedFile } from './http/read-body.js'

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { pino } from 'pino'
+import { createOrganization } from '../src/cli.js'
+import { loadConfig, type PorticoConfig } from '../src/core/config.js'
+import type { PorticoModule } from '../src/core/module.js'
+import { createPortico, type Portico } from '../src/server.js'
+import type { DatabaseHandle } from '../src/storage/db.js'
+import { createPostgresDatabase, dropSchema, ensureSchema } from '../src/storage/postgres.js'
+import { createSqliteDatabase } from '../src/storage/sqlite.js'
+
+export type Engine = 'sqlite' | 'postgres'
+
+export const postgresUrl = process.env.PORTICO_TEST_POSTGRES_URL
+export const redisUrl = process.env.PORTICO_TEST_REDIS_URL
+
+/** SQLite always; PostgreSQL too when PORTICO_TEST_POSTGRES_URL is set (CI sets it and fails if it is unreachable). */
+export const engines: Engine[] = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite']
+
+export interface TestDatabase {
+  handle: DatabaseHandle
+  /** The DATABASE_URL another process (the CLI, a worker) would use for the same data. */
+  url: string
+  /** Extra env for a child process to land in the same PostgreSQL schema. */
+  childEnv: Record<string, string>
+  drop(): Promise<void>
+}
+
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  if (engine === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-test-'))
+    const file = path.join(dir, 'portico.db')
+    return {
+      handle: createSqliteDatabase(file),
+      url: `file:${file}`,
+      childEnv: {},
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    }
+  }
+  if (!postgresUrl) throw new Error('PORTICO_TEST_POSTGRES_URL is not set')
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  await ensureSchema(postgresUrl, schema)
+  const url = new URL(postgresUrl)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return {
+    handle: createPostgresDatabase(postgresUrl, { schema, maxConnections: 5 }),
+    url: url.toString(),
+    childEnv: {},
+    drop: () => dropSchema(postgresUrl, schema),
+  }
+}
+
+export interface ApiResponse<T = any> {
+  status: number
+  headers: Headers
+  body: T
+  text: string
+}
+
+export interface RequestOptions {
+  key?: string | undefined
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export interface TestServer {
+  url: string
+  portico: Portico
+  config: PorticoConfig
+  db: TestDatabase
+  /** A new organisation and its first key (all four scopes). */
+  createOrg(name?: string): Promise<{ orgId: string; key: string }>
+  /** Calls `/api/v1<path>` with the key as `Authorization: Bearer`, JSON in and out. */
+  api<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  engine?: Engine
+  modules?: PorticoModule[]
+  env?: Record<string, string>
+  /** Start background work (dispatchers, batch writers); off by default so tests control time. */
+  startBackground?: boolean
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const engine = options.engine ?? 'sqlite'
+  const db = await createTestDatabase(engine)
+  const config = loadConfig({ PORT: '0', DATABASE_URL: db.url, PORTICO_WEBHOOKS_ALLOW_PRIVATE: '1', ...options.env })
+  const portico = await createPortico({
+    config,
+    database: db.handle,
+    modules: options.modules ?? [],
+    logger: pino({ level: process.env.PORTICO_TEST_LOG ?? 'silent' }),
+  })
+  if (options.startBackground) await portico.start()
+  const { url } = await portico.listen(0, '127.0.0.1')
+  const server: TestServer = {
+    url,
+    portico,
+    config: { ...config, publicUrl: url },
+    db,
+    async createOrg(name = 'Test org') {
+      const { org, key } = await createOrganization(db.handle, config, name)
+      return { orgId: org.id, key }
+    },
+    async api(method, apiPath, request = {}) {
+      const headers: Record<string, string> = { ...request.headers }
+      if (request.key !== undefined) headers.authorization = `Bearer ${request.key}`
+      let body: BodyInit | undefined
+      if (request.body !== undefined) {
+        if (typeof request.body === 'string' || request.body instanceof FormData || request.body instanceof Uint8Array) {
+          body = request.body as BodyInit
+        } else {
+          body = JSON.stringify(request.body)
+          headers['content-type'] ??= 'application/json'
+        }
+      }
+      const res = await fetch(`${url}/api/v1${apiPath}`, { method, headers, body })
+      const text = await res.text()
+      let parsed: unknown = text
+      try {
+        parsed = text ? JSON.parse(text) : null
+      } catch {
+        // not JSON: leave the text
+      }
+      return { status: res.status, headers: res.headers, body: parsed as any, text }
+    },
+    async close() {
+      await portico.close()
+      await db.drop()
+    },
+  }
+  return server
+}

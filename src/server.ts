@@ -25,6 +25,7 @@ import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
 import { buildOpenApiDocument } from './openapi/document.js'
 import { OrgStore } from './orgs/org-store.js'
+import { MemberService } from './members/member-service.js'
 import { platformModule } from './platform/module.js'
 import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
@@ -37,6 +38,7 @@ import { createPostgresDatabase } from './storage/postgres.js'
 import { createSqliteDatabase } from './storage/sqlite.js'
 import { systemMeta } from './core/transaction.js'
 import './orgs/services.js'
+import './members/services.js'
 import './keys/services.js'
 import './platform/services.js'
 
@@ -118,6 +120,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const services: Services = {
     keys: new KeyService(keyStore, prefixes, keyCache, () => policies.names()),
     orgs: new OrgStore(db),
+    members: new MemberService(db, config.publicUrl),
     catalog: {
       operations: () => registry.all(),
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),

@@ -90,7 +90,17 @@ export interface EventsTable {
   created_at: string
 }
 
+export interface SetupTokensTable {
+  token_hash: string
+  user_id: string
+  org_id: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 export interface CoreTables {
+  setup_tokens: SetupTokensTable
   organizations: OrganizationsTable
   users: UsersTable
   memberships: MembershipsTable

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely'
 import { coreMigration } from './001-core.js'
+import { membersMigration } from './003-members.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
   '001-core': coreMigration,
+  '003-members': membersMigration,
 }

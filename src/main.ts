@@ -1,4 +1,5 @@
 import { runCli } from './cli.js'
+import type { PorticoModule } from './core/module.js'
 
 /** The composition root of the shipped server: Portico plus the products mounted on it. */
 export async function main(argv: string[]): Promise<number> {
@@ -6,6 +7,7 @@ export async function main(argv: string[]): Promise<number> {
   return runCli(argv, { modules })
 }
 
-async function shippedModules() {
+/** Products mounted by default; tests use the same list so they cover what ships. */
+export async function shippedModules(): Promise<PorticoModule[]> {
   return []
 }

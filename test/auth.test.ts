@@ -21,7 +21,8 @@ describe.each(engines)('authentication table of PRODUCT.md (%s)', (engine) => {
     (await server.api('POST', '/keys', { key: org.key, body })).body as { id: string; key: string }
 
   it('accepts the key as Bearer, bare Authorization and X-API-Key', async () => {
-    for (const headers of [{ authorization: `Bearer ${org.key}` }, { authorization: `bearer ${org.key}` }, { authorization: org.key }, { 'x-api-key': org.key }]) {
+    const forms: Record<string, string>[] = [{ authorization: `Bearer ${org.key}` }, { authorization: `bearer ${org.key}` }, { authorization: org.key }, { "x-api-key": org.key }]
+    for (const headers of forms) {
       const res = await health(headers)
       expect(res.status, JSON.stringify(headers)).toBe(200)
       expect(res.body.key.org_id).toBe(org.orgId)

@@ -46,7 +46,7 @@ const principals = new WeakMap<KeyWithOwner, Principal>()
 function toPrincipal(key: KeyWithOwner): Principal {
   let principal = principals.get(key)
   if (!principal) {
-    const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key) }
+    const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key), keyExpiresAt: key.expires_at }
     principal =
       key.owner_type === 'org'
         ? { kind: 'org_key', orgId: key.org_id!, ...common }

@@ -10,6 +10,7 @@ export interface OrgKeyPrincipal {
   keyPrefix: string
   keyName: string
   scopes: readonly Scope[]
+  keyExpiresAt: string | null
 }
 
 export interface ResellerKeyPrincipal {
@@ -19,6 +20,7 @@ export interface ResellerKeyPrincipal {
   keyPrefix: string
   keyName: string
   scopes: readonly Scope[]
+  keyExpiresAt: string | null
 }
 
 export interface UserPrincipal {

@@ -2,7 +2,6 @@ import { defineOperation } from '../../core/operation.js'
 import { z, Timestamp, isoTimestamp } from '../../core/schema.js'
 import { scopes } from '../../core/scopes.js'
 import '../services.js'
-import '../../keys/services.js'
 
 export const health = defineOperation({
   id: 'platform.health',
@@ -31,10 +30,6 @@ export const health = defineOperation({
   handler: async (_input, ctx) => {
     const p = ctx.principal
     if (p.kind === 'user') throw new Error('health is for keys')
-    const row = await ctx.services.keys.store.get(
-      p.kind === 'org_key' ? { type: 'org', orgId: p.orgId } : { type: 'reseller', resellerId: p.resellerId },
-      p.keyId,
-    )
     return {
       status: 'ok' as const,
       key: {
@@ -45,7 +40,7 @@ export const health = defineOperation({
         org_id: p.kind === 'org_key' ? p.orgId : null,
         reseller_id: p.kind === 'reseller_key' ? p.resellerId : null,
         scopes: [...p.scopes],
-        expires_at: isoTimestamp(row?.expires_at),
+        expires_at: isoTimestamp(p.keyExpiresAt),
       },
     }
   },

@@ -30,9 +30,9 @@ export class Authenticator {
       if (!key) throw new ApiError('invalid_api_key', 'The API key is not valid')
       this.cache.set(key, at)
     }
-    const nowIso = new Date(at).toISOString()
-    if (key.revoked_at !== null && key.revoked_at <= nowIso) throw new ApiError('api_key_revoked', 'The API key has been revoked')
-    if (key.expires_at !== null && key.expires_at <= nowIso) throw new ApiError('api_key_expired', 'The API key has expired')
+    const times = timesOf(key)
+    if (times.revokedAt <= at) throw new ApiError('api_key_revoked', 'The API key has been revoked')
+    if (times.expiresAt <= at) throw new ApiError('api_key_expired', 'The API key has expired')
     if (key.owner_status === 'suspended') {
       throw new ApiError('organization_suspended', key.owner_type === 'org' ? 'The organisation is suspended' : 'The reseller account is suspended')
     }
@@ -41,6 +41,20 @@ export class Authenticator {
 }
 
 const principals = new WeakMap<KeyWithOwner, Principal>()
+const keyTimes = new WeakMap<KeyWithOwner, { revokedAt: number; expiresAt: number }>()
+
+/** Revocation and expiry as epoch ms, parsed once per cached key. */
+function timesOf(key: KeyWithOwner): { revokedAt: number; expiresAt: number } {
+  let times = keyTimes.get(key)
+  if (!times) {
+    times = {
+      revokedAt: key.revoked_at === null ? Infinity : Date.parse(key.revoked_at),
+      expiresAt: key.expires_at === null ? Infinity : Date.parse(key.expires_at),
+    }
+    keyTimes.set(key, times)
+  }
+  return times
+}
 
 /** Principals are built once per cached key: a cache hit allocates nothing. */
 function toPrincipal(key: KeyWithOwner): Principal {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
@@ -35,8 +35,9 @@ export function checksum(prefix: string, random: string): string {
   return base62(crc32(`${prefix}_${random}`) >>> 0, CHECKSUM_LENGTH)
 }
 
+/** One-shot SHA-256 (no Hash object per call): this runs on every authenticated request. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  return hash('sha256', key, 'hex')
 }
 
 export interface MintedKey {

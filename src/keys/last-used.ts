@@ -6,7 +6,7 @@ import type { KeyStore } from './key-store.js'
  * in one batch every few seconds and on shutdown.
  */
 export class LastUsedTracker {
-  #pending = new Map<string, string>()
+  #pending = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -16,7 +16,7 @@ export class LastUsedTracker {
   ) {}
 
   touch(keyId: string, at: number): void {
-    this.#pending.set(keyId, new Date(at).toISOString())
+    this.#pending.set(keyId, at)
   }
 
   start(): void {
@@ -29,7 +29,7 @@ export class LastUsedTracker {
     const batch = this.#pending
     this.#pending = new Map()
     try {
-      await this.store.touchLastUsed(batch)
+      await this.store.touchLastUsed(new Map([...batch].map(([id, at]) => [id, new Date(at).toISOString()])))
     } catch (err) {
       this.log.warn({ err }, 'could not record key last use; will retry')
       for (const [id, at] of batch) if (!this.#pending.has(id)) this.#pending.set(id, at)

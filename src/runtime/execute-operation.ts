@@ -32,13 +32,21 @@ export interface Caller {
   orgLimits: Record<string, RateLimitOverride>
 }
 
+const callers = new WeakMap<Authenticated['key'], Caller>()
+
+/** Built once per cached key row: a cache hit parses no JSON. */
 export function callerFromKey(auth: Authenticated): Caller {
-  return {
-    principal: auth.principal,
-    bucket: auth.key.id,
-    keyLimits: parseRateLimits(auth.key.rate_limits),
-    orgLimits: parseRateLimits(auth.key.org_rate_limits),
+  let caller = callers.get(auth.key)
+  if (!caller) {
+    caller = {
+      principal: auth.principal,
+      bucket: auth.key.id,
+      keyLimits: parseRateLimits(auth.key.rate_limits),
+      orgLimits: parseRateLimits(auth.key.org_rate_limits),
+    }
+    callers.set(auth.key, caller)
   }
+  return caller
 }
 
 export interface Admission {
@@ -75,10 +83,10 @@ export class OperationExecutor {
   /** Spends one request from every class the operation belongs to; 429 when any is exhausted. */
   async admit(op: Operation, caller: Caller): Promise<Admission> {
     const { policies, limiter } = this.deps
-    const names = op.limit === 'general' ? ['general'] : ['general', op.limit]
-    const decisions = await Promise.all(
-      names.map((name) => limiter.consume(`${caller.bucket}:${name}`, policies.resolve(name, caller.orgLimits, caller.keyLimits))),
-    )
+    const decisions = [await limiter.consume(`${caller.bucket}:general`, policies.resolve('general', caller.orgLimits, caller.keyLimits))]
+    if (op.limit !== 'general') {
+      decisions.push(await limiter.consume(`${caller.bucket}:${op.limit}`, policies.resolve(op.limit, caller.orgLimits, caller.keyLimits)))
+    }
     const { policy, state } = rateLimitHeaders(decisions)
     const headers = { 'RateLimit-Policy': policy, RateLimit: state }
     const denied = decisions.filter((d) => !d.allowed)

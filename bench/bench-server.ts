@@ -1,0 +1,47 @@
+/**
+ * A Portico server for benchmarks: the real app plus one operation, served twice: through the
+ * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit) and bare (`/bench/bare`: the
+ * same executor run, output validation and response headers, with no authentication). The two
+ * differ only by what authentication costs. Prints one JSON line `{url, key}` when ready.
+ */
+import { pino } from 'pino'
+import { createOrganization } from '../src/cli.js'
+import { loadConfig } from '../src/core/config.js'
+import { defineModule, defineOperation, z } from '../src/index.js'
+import { createPortico } from '../src/server.js'
+
+const body = { status: 'ok', service: 'bench' }
+
+const ping = defineOperation({
+  id: 'bench.ping',
+  method: 'get',
+  path: '/bench/ping',
+  summary: 'Benchmark route',
+  scope: 'read',
+  output: z.object({ status: z.string(), service: z.string() }),
+  handler: async () => body,
+})
+const benchModule = defineModule({ name: 'bench', operations: [ping] })
+
+const config = loadConfig({ ...process.env, PORT: process.env.PORT ?? '0' })
+const portico = await createPortico({ config, modules: [benchModule], logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) })
+const { org, key } = await createOrganization(portico.database, config, 'Bench')
+// A limit no benchmark reaches, so every request is measured, not refused.
+await portico.database.db
+  .updateTable('api_keys')
+  .set({ rate_limits: JSON.stringify({ general: { limit: 100_000_000, window_seconds: 60 } }) })
+  .where('org_id', '=', org.id)
+  .execute()
+const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
+portico.app.get('/bench/bare', async (c) => {
+  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+  const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
+  c.header('Cache-Control', 'no-store')
+  return c.json('body' in result ? (result.body as object) : {}, 200)
+})
+await portico.start()
+const { url } = await portico.listen()
+process.stdout.write(JSON.stringify({ url, key }) + '\n')
+const stop = () => void portico.close().then(() => process.exit(0))
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)

@@ -59,7 +59,7 @@ function allowedMethods(registry: OperationRegistry, pages: PageSpec[]): (path: 
   const routes = [
     ...registry.all().map((op) => ({ method: op.method.toUpperCase(), path: toHonoPath(op.path) })),
     ...pages.map((p) => ({ method: p.method.toUpperCase(), path: p.path })),
-  ].map((r) => ({ method: r.method, pattern: new RegExp('^' + r.path.replace(/:\w+/g, '[^/]+') + '/?$') }))
+  ].map((r) => ({ method: r.method, pattern: new RegExp('^' + r.path.replace(/:\w+/g, '[^/]+') + '$') }))
   return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))]
 }
 

@@ -205,3 +205,24 @@ describe.each(engines)('API keys over HTTP (%s)', (engine) => {
     expect(got.body.last_used_at).not.toBeNull()
   })
 })
+
+describe('idempotency under concurrency', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(() => server.close())
+
+  it('of concurrent requests with one Idempotency-Key, exactly one mints', async () => {
+    const { key } = await server.createOrg()
+    const headers = { 'Idempotency-Key': 'race-1' }
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => server.api('POST', '/keys', { key, body: { name: 'raced' }, headers })),
+    )
+    const minted = results.filter((r) => r.status === 201 && r.body.key)
+    expect(minted).toHaveLength(1)
+    for (const r of results) expect([201, 409]).toContain(r.status)
+    const list = await server.api('GET', '/keys?limit=100', { key })
+    expect(list.body.data.filter((k: { name: string }) => k.name === 'raced')).toHaveLength(1)
+  })
+})

@@ -99,9 +99,11 @@ describe('one error envelope everywhere', () => {
     expect(replaced.body.error.request_id).toBe(replaced.headers.get('x-request-id'))
   })
 
-  it('answers JSON 404 for unknown paths outside the API too', async () => {
+  it('answers JSON 404 for unknown paths outside the API too, with the security headers', async () => {
     const res = await raw('/definitely/not/here')
     expect(res.status).toBe(404)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/)
     expect((await res.json()).error.code).toBe('not_found')
   })
 

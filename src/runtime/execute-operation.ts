@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Authenticated } from '../auth/authenticate.js'
-import type { AnyDb, AuditWriter, EventOutbox, OperationContext, RequestMeta, Services } from '../core/context.js'
+import type { AnyDb, AuditEntry, AuditWriter, EventOutbox, OperationContext, RequestMeta, Services, TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import { FileResult, type Operation } from '../core/operation.js'
 import { audienceOf, type Principal } from '../core/principal.js'
@@ -98,20 +98,7 @@ export class OperationExecutor {
   }
 
   context(op: Operation, principal: Principal, meta: RequestMeta): OperationContext {
-    const { db, dialect, publicUrl, log, services, outbox, auditWriter } = this.deps
-    const defaultOrg = principal.kind === 'reseller_key' ? null : principal.orgId
-    return {
-      ...meta,
-      principal,
-      operation: op,
-      db,
-      dialect,
-      publicUrl,
-      log,
-      services,
-      transaction: (fn, options) => runInTransaction({ db, outbox, auditWriter }, principal, meta, options?.orgId ?? defaultOrg, fn),
-      audit: (entry) => auditWriter.write(db, principal, meta, { orgId: defaultOrg, ...entry }),
-    }
+    return new HandlerContext(this.deps, op, principal, meta)
   }
 
   /** Validates input, runs the handler and shapes its answer by the declared output schema. */
@@ -125,5 +112,53 @@ export class OperationExecutor {
       throw new ApiError('internal_error', 'Internal server error')
     }
     return { status: op.status, body: parsed.data }
+  }
+}
+
+/**
+ * A handler's context. A class rather than an object literal with arrow functions: it is built on
+ * every request, and methods on the prototype cost nothing per request.
+ */
+class HandlerContext implements OperationContext {
+  readonly requestId: string
+  readonly clientIp: string
+  readonly userAgent: string | undefined
+  readonly db: ExecutorDeps['db']
+  readonly dialect: ExecutorDeps['dialect']
+  readonly publicUrl: string
+  readonly log: Logger
+  readonly services: Services
+  readonly #deps: ExecutorDeps
+  readonly #meta: RequestMeta
+
+  constructor(
+    deps: ExecutorDeps,
+    readonly operation: Operation,
+    readonly principal: Principal,
+    meta: RequestMeta,
+  ) {
+    this.#deps = deps
+    this.#meta = meta
+    this.requestId = meta.requestId
+    this.clientIp = meta.clientIp
+    this.userAgent = meta.userAgent
+    this.db = deps.db
+    this.dialect = deps.dialect
+    this.publicUrl = deps.publicUrl
+    this.log = deps.log
+    this.services = deps.services
+  }
+
+  get #defaultOrg(): string | null {
+    return this.principal.kind === 'reseller_key' ? null : this.principal.orgId
+  }
+
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: { orgId?: string }): Promise<T> {
+    const { db, outbox, auditWriter } = this.#deps
+    return runInTransaction({ db, outbox, auditWriter }, this.principal, this.#meta, options?.orgId ?? this.#defaultOrg, fn)
+  }
+
+  audit(entry: AuditEntry): Promise<void> {
+    return this.#deps.auditWriter.write(this.#deps.db, this.principal, this.#meta, { orgId: this.#defaultOrg, ...entry })
   }
 }

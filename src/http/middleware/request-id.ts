@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
+import { ensureHeader } from './ensure-header.js'
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/
 
@@ -18,5 +19,6 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
     c.set('requestId', id)
     c.header(header, id)
     await next()
+    ensureHeader(c, header, id)
   }
 }

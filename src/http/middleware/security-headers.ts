@@ -1,11 +1,17 @@
 import type { MiddlewareHandler } from 'hono'
+import { ensureHeader } from './ensure-header.js'
 
-/** Conservative defaults for every response; pages that need more set their own CSP. */
+const defaults: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+]
+
+/** Conservative defaults for every response; a page that sets its own value keeps it. */
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeadersMiddleware(c, next) {
+    for (const [name, value] of defaults) c.header(name, value)
     await next()
-    c.header('X-Content-Type-Options', 'nosniff')
-    c.header('Referrer-Policy', 'no-referrer')
-    if (!c.res.headers.has('X-Frame-Options')) c.header('X-Frame-Options', 'DENY')
+    for (const [name, value] of defaults) ensureHeader(c, name, value)
   }
 }

@@ -8,14 +8,17 @@ import { TransactionalOutbox } from './events/outbox.js'
 import { KeyService } from './keys/key-service.js'
 import { KeyStore } from './keys/key-store.js'
 import { OrgStore } from './orgs/org-store.js'
+import { ResellerStore } from './resellers/reseller-store.js'
 import { builtInModules, createLogger, createPortico, migrate, openDatabase } from './server.js'
-import type { DatabaseHandle } from './storage/db.js'
+import { coreDb, type DatabaseHandle } from './storage/db.js'
 
 const USAGE = `Usage: portico <command>
 
   start                      serve the API and dashboard
   migrate                    apply database migrations and exit
   org create --name <name>   create an organisation and print its first key (all scopes) once
+  reseller create --name <name>
+                             create a reseller and print its first rsk_ key (all scopes) once
 
 Configuration comes from the environment (PORT, HOST, DATABASE_URL, REDIS_URL, …); see the README.`
 
@@ -66,6 +69,22 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         return 0
       })
     }
+    case 'reseller': {
+      if (sub !== 'create') break
+      const { values } = parseArgs({ args: argv.slice(2), options: { name: { type: 'string' } } })
+      const name = values.name?.trim()
+      if (!name) {
+        err('portico reseller create: --name is required')
+        return 64
+      }
+      return withDatabase(config, async (database) => {
+        await migrate(database, [...builtInModules(), ...modules])
+        const { reseller, key } = await createReseller(database, config, name)
+        out(`reseller: ${reseller.id} (${reseller.name})`)
+        out(`reseller key (shown once, store it now): ${key}`)
+        return 0
+      })
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -97,6 +116,19 @@ export async function createOrganization(database: DatabaseHandle, config: Porti
     return keys.mint(tx, null, { type: 'org', orgId: org.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
   })
   return { org, key }
+}
+
+/** A reseller and its first key holding every scope, written and audited in one transaction. */
+export async function createReseller(database: DatabaseHandle, config: PorticoConfig, name: string) {
+  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
+  const resellers = new ResellerStore(database.db)
+  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
+  return runInTransaction(deps, null, systemMeta(), null, async (tx) => {
+    const reseller = await resellers.createReseller(name, coreDb(tx.db))
+    await tx.audit({ action: 'reseller.created', targetType: 'reseller', targetId: reseller.id, details: { name } })
+    const { key } = await keys.mint(tx, null, { type: 'reseller', resellerId: reseller.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
+    return { reseller, key }
+  })
 }
 
 async function start(config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void): Promise<number> {

@@ -27,6 +27,9 @@ import { buildOpenApiDocument } from './openapi/document.js'
 import { OrgStore } from './orgs/org-store.js'
 import { MemberService } from './members/member-service.js'
 import { platformModule } from './platform/module.js'
+import { resellersModule } from './resellers/module.js'
+import { ResellerService } from './resellers/reseller-service.js'
+import { ResellerStore } from './resellers/reseller-store.js'
 import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
@@ -41,6 +44,7 @@ import './orgs/services.js'
 import './members/services.js'
 import './keys/services.js'
 import './platform/services.js'
+import './resellers/services.js'
 
 export const VERSION = '0.1.0'
 
@@ -90,7 +94,7 @@ export async function migrate(database: DatabaseHandle, modules: PorticoModule[]
 }
 
 export function builtInModules(): PorticoModule[] {
-  return [platformModule, keysModule]
+  return [platformModule, keysModule, resellersModule]
 }
 
 export async function createPortico(options: PorticoOptions): Promise<Portico> {
@@ -117,10 +121,14 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const metrics = new Metrics()
 
   const executorRef: { current?: OperationExecutor } = {}
+  const keyService = new KeyService(keyStore, prefixes, keyCache, () => policies.names())
+  const memberService = new MemberService(db, config.publicUrl)
   const services: Services = {
-    keys: new KeyService(keyStore, prefixes, keyCache, () => policies.names()),
+    keys: keyService,
     orgs: new OrgStore(db),
-    members: new MemberService(db, config.publicUrl),
+    members: memberService,
+    // Suspension drops the organisation's cached keys so its next request sees the new status.
+    resellers: new ResellerService(new ResellerStore(db), keyService, memberService, keyCache),
     catalog: {
       operations: () => registry.all(),
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),

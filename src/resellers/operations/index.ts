@@ -1,0 +1,29 @@
+import { createOrgKey } from './create-org-key.js'
+import { createOrganization } from './create-organization.js'
+import { createResellerKey } from './create-reseller-key.js'
+import { createUser } from './create-user.js'
+import { getOrganization } from './get-organization.js'
+import { getResellerKey } from './get-reseller-key.js'
+import { listOrganizations } from './list-organizations.js'
+import { listResellerKeys } from './list-reseller-keys.js'
+import { listUsers } from './list-users.js'
+import { resumeOrganization } from './resume-organization.js'
+import { revokeResellerKey } from './revoke-reseller-key.js'
+import { rollResellerKey } from './roll-reseller-key.js'
+import { suspendOrganization } from './suspend-organization.js'
+
+export const resellerOperations = [
+  createOrganization,
+  listOrganizations,
+  getOrganization,
+  suspendOrganization,
+  resumeOrganization,
+  createUser,
+  listUsers,
+  createOrgKey,
+  createResellerKey,
+  listResellerKeys,
+  getResellerKey,
+  revokeResellerKey,
+  rollResellerKey,
+]

@@ -1,0 +1,118 @@
+import type { OperationContext } from '../core/context.js'
+import { ApiError, notFound } from '../core/errors.js'
+import type { Principal, ResellerKeyPrincipal } from '../core/principal.js'
+import type { Scope } from '../core/scopes.js'
+import type { KeyService } from '../keys/key-service.js'
+import type { KeyRow, RateLimitOverride } from '../keys/key-store.js'
+import type { MemberService, MemberView, Role } from '../members/member-service.js'
+import { coreDb } from '../storage/db.js'
+import type { OrgStatus, ResellerOrgRow, ResellerStore } from './reseller-store.js'
+
+/**
+ * Drops every cached key of an owner, so a suspension is seen on that owner's very next request.
+ * The key cache implements it; a shared (Redis) channel can wrap it to reach every instance.
+ */
+export interface OwnerInvalidation {
+  invalidateOwner(ownerId: string): void
+}
+
+/** The audience check runs before any handler, so a reseller operation only ever sees a reseller key. */
+export function resellerOf(principal: Principal): ResellerKeyPrincipal {
+  if (principal.kind !== 'reseller_key') throw new ApiError('wrong_key_type', 'This operation needs a reseller key')
+  return principal
+}
+
+/**
+ * What a reseller may do to the organisations it provisioned. Each change runs in a transaction
+ * bound to the organisation it touches, so its audit row lands in that organisation's log.
+ */
+export class ResellerService {
+  constructor(
+    readonly store: ResellerStore,
+    private readonly keys: KeyService,
+    private readonly members: MemberService,
+    private readonly invalidation: OwnerInvalidation,
+  ) {}
+
+  /** The reseller's own organisation, or 404 whether it is missing or another reseller's. */
+  async organization(ctx: OperationContext, id: string): Promise<ResellerOrgRow> {
+    const row = await this.store.getOrganization(resellerOf(ctx.principal).resellerId, id)
+    if (!row) throw notFound('Organization')
+    return row
+  }
+
+  async createOrganization(
+    ctx: OperationContext,
+    input: { name: string; externalId: string | null; rateLimits: Record<string, RateLimitOverride> | undefined },
+  ): Promise<ResellerOrgRow> {
+    const reseller = resellerOf(ctx.principal)
+    if (input.rateLimits) this.keys.assertLimitClasses(Object.keys(input.rateLimits))
+    const rateLimits = input.rateLimits && Object.keys(input.rateLimits).length ? JSON.stringify(input.rateLimits) : null
+    return ctx.transaction(async (tx) => {
+      const row = await this.store.insertOrganization({ resellerId: reseller.resellerId, name: input.name, externalId: input.externalId, rateLimits }, coreDb(tx.db))
+      if (!row) {
+        throw new ApiError('conflict', `You already have an organisation with external_id "${input.externalId}"`, {
+          fields: { external_id: 'is already used by another of your organisations' },
+        })
+      }
+      await tx.audit({
+        action: 'organization.created',
+        targetType: 'organization',
+        targetId: row.id,
+        orgId: row.id,
+        details: { name: row.name, external_id: row.external_id, reseller_id: reseller.resellerId },
+      })
+      return row
+    })
+  }
+
+  /** Suspends or resumes; the organisation's cached keys are dropped once the change is committed. */
+  async setStatus(ctx: OperationContext, id: string, status: OrgStatus): Promise<ResellerOrgRow> {
+    const reseller = resellerOf(ctx.principal)
+    const row = await ctx.transaction(
+      async (tx) => {
+        const result = await this.store.setStatus(reseller.resellerId, id, status, coreDb(tx.db))
+        if (!result) throw notFound('Organization')
+        if (result.changed) {
+          await tx.audit({ action: status === 'suspended' ? 'organization.suspended' : 'organization.resumed', targetType: 'organization', targetId: id })
+        }
+        return result.row
+      },
+      { orgId: id },
+    )
+    // After commit, not inside the transaction: a request in between would re-cache the old status.
+    this.invalidation.invalidateOwner(id)
+    return row
+  }
+
+  async provisionUser(
+    ctx: OperationContext,
+    orgId: string,
+    input: { email: string; name: string; role: Role },
+  ): Promise<{ member: MemberView; setupUrl: string; expiresAt: string }> {
+    const reseller = resellerOf(ctx.principal)
+    return ctx.transaction(
+      async (tx) => {
+        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
+        return this.members.provision(tx, orgId, input)
+      },
+      { orgId },
+    )
+  }
+
+  /** An organisation key minted on the organisation's behalf; its creator is the reseller key. */
+  async mintOrgKey(
+    ctx: OperationContext,
+    orgId: string,
+    input: { name: string; scopes: Scope[]; expiresAt: string | null },
+  ): Promise<{ row: KeyRow; key: string }> {
+    const reseller = resellerOf(ctx.principal)
+    return ctx.transaction(
+      async (tx) => {
+        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
+        return this.keys.mint(tx, reseller, { type: 'org', orgId }, input)
+      },
+      { orgId },
+    )
+  }
+}

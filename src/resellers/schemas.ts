@@ -1,0 +1,68 @@
+import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
+import { RateLimitOverrideSchema } from '../keys/key-schema.js'
+import { parseRateLimits } from '../keys/key-store.js'
+import type { MemberRow, ResellerOrgRow } from './reseller-store.js'
+
+export const RESELLER_TAG = 'Resellers'
+
+export const OrgIdParams = z.object({ id: z.uuid().openapi({ description: 'The organisation id Portico returned at creation.' }) })
+
+export const ResellerOrganizationSchema = z
+  .object({
+    id: Uuid,
+    object: z.literal('organization'),
+    name: z.string(),
+    external_id: z.string().nullable().openapi({ description: 'Your own id for this customer; unique among your organisations.' }),
+    status: z.enum(['active', 'suspended']).openapi({ description: "`suspended`: the organisation's keys answer 403 `organization_suspended`." }),
+    rate_limits: z.record(z.string(), RateLimitOverrideSchema).openapi({ description: 'Per-class limits for every key of the organisation.' }),
+    created_at: Timestamp,
+  })
+  .openapi('ResellerOrganization')
+
+export function toOrganizationView(row: ResellerOrgRow): z.infer<typeof ResellerOrganizationSchema> {
+  return {
+    id: row.id,
+    object: 'organization',
+    name: row.name,
+    external_id: row.external_id,
+    status: row.status,
+    rate_limits: parseRateLimits(row.rate_limits),
+    created_at: isoTimestamp(row.created_at)!,
+  }
+}
+
+export const RoleSchema = z.enum(['owner', 'admin', 'member']).openapi('Role')
+
+export const ResellerUserSchema = z
+  .object({
+    user_id: Uuid,
+    object: z.literal('user'),
+    org_id: Uuid,
+    email: z.string(),
+    name: z.string(),
+    role: RoleSchema,
+    status: z.enum(['active', 'invited']).openapi({ description: '`invited` until the user has used a setup link.' }),
+    created_at: Timestamp.openapi({ description: 'When the user joined this organisation.' }),
+  })
+  .openapi('ResellerUser')
+
+export const ProvisionedUserSchema = ResellerUserSchema.extend({
+  setup_url: z
+    .string()
+    .nullable()
+    .openapi({ description: 'One-time link where the user sets a password. Shown in this response only; null in an idempotent replay.' }),
+  setup_url_expires_at: Timestamp,
+}).openapi('ProvisionedUser')
+
+export function toUserView(orgId: string, member: Omit<MemberRow, 'id'>): z.infer<typeof ResellerUserSchema> {
+  return {
+    user_id: member.user_id,
+    object: 'user',
+    org_id: orgId,
+    email: member.email,
+    name: member.name,
+    role: member.role,
+    status: member.status,
+    created_at: isoTimestamp(member.created_at)!,
+  }
+}

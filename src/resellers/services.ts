@@ -1,0 +1,7 @@
+import type { ResellerService } from './reseller-service.js'
+
+declare module '../core/context.js' {
+  interface Services {
+    resellers: ResellerService
+  }
+}

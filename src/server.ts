@@ -32,6 +32,10 @@ import { ResellerService } from './resellers/reseller-service.js'
 import { ResellerStore } from './resellers/reseller-store.js'
 import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
+import { RedisRateLimiter } from './ratelimit/redis.js'
+import { ResilientRateLimiter } from './ratelimit/resilient.js'
+import { KeyCacheInvalidation } from './auth/cache-invalidation.js'
+import { Redis } from 'ioredis'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
 import type { DatabaseHandle } from './storage/db.js'
@@ -82,6 +86,19 @@ export function createLogger(config: PorticoConfig): Logger {
   return pino({ level: config.logLevel, base: { service: 'portico' }, timestamp: pino.stdTimeFunctions.isoTime })
 }
 
+/**
+ * Two connections: commands, and a subscriber (a subscribed connection can do nothing else).
+ * Commands fail fast while Redis is away (no offline queue), so the limiter can fall back at once.
+ */
+function connectRedis(url: string, log: Logger): { client: Redis; subscriber: Redis } {
+  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1000, connectTimeout: 2000 }
+  const client = new Redis(url, options)
+  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined })
+  // ioredis reports every failed reconnect; the limiter logs the outage once, so these stay at debug.
+  for (const c of [client, subscriber]) c.on('error', (err: Error) => log.debug({ err }, 'redis connection error'))
+  return { client, subscriber }
+}
+
 /** Deployer and module classes over the defaults: a module may tighten `send` or add its own. */
 function limitClassesOf(modules: PorticoModule[]): LimitClassSpec[] {
   const byName = new Map(defaultLimitClasses.map((c) => [c.name, c]))
@@ -113,22 +130,30 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     if (!policies.has(op.limit)) throw new Error(`operation ${op.id} names rate-limit class "${op.limit}", which no module declares`)
   }
 
-  const limiter: RateLimiter = new MemoryRateLimiter()
+  const shared = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined
+  const limiter: RateLimiter = shared
+    ? new ResilientRateLimiter(new RedisRateLimiter(shared.client, config.redisPrefix), new MemoryRateLimiter(), config.rateLimitFailOpen, log)
+    : new MemoryRateLimiter()
   const keyCache = new KeyCache(config.keyCacheTtlSeconds * 1000)
+  const invalidation = new KeyCacheInvalidation(
+    keyCache,
+    log,
+    shared && { publisher: shared.client, subscriber: shared.subscriber, channel: `${config.redisPrefix}key-cache` },
+  )
   const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
 
   const executorRef: { current?: OperationExecutor } = {}
-  const keyService = new KeyService(keyStore, prefixes, keyCache, () => policies.names())
+  const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names())
   const memberService = new MemberService(db, config.publicUrl)
   const services: Services = {
     keys: keyService,
     orgs: new OrgStore(db),
     members: memberService,
     // Suspension drops the organisation's cached keys so its next request sees the new status.
-    resellers: new ResellerService(new ResellerStore(db), keyService, memberService, keyCache),
+    resellers: new ResellerService(new ResellerStore(db), keyService, memberService, invalidation),
     catalog: {
       operations: () => registry.all(),
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
@@ -146,6 +171,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     metrics.observe,
   ]
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
+  if (shared) readiness.push({ name: 'redis', check: async () => void (await shared.client.ping()) })
   const events = modules.flatMap((m) => m.events ?? [])
   const document = () =>
     buildOpenApiDocument({
@@ -200,6 +226,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     executor,
     async start() {
       lastUsed.start()
+      await invalidation.start()
       const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
       purge.unref()
       timers.push(purge)
@@ -225,6 +252,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       for (const m of modules) await m.stop?.()
       await lastUsed.stop()
       await limiter.close()
+      if (shared) await Promise.all([shared.client.quit().catch(() => {}), shared.subscriber.quit().catch(() => {})])
       await database.close()
     },
   }

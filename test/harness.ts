@@ -83,7 +83,11 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Start background work (dispatchers, batch writers); off by default so tests control time. */
   startBackground?: boolean
+  logger?: import('pino').Logger
 }
+
+/** A fresh Redis key prefix, so parallel test files never share counters or channels. */
+export const redisPrefix = () => `portico-test:${randomBytes(4).toString('hex')}:`
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const engine = options.engine ?? 'sqlite'
@@ -93,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     config,
     database: db.handle,
     modules: options.modules ?? [],
-    logger: pino({ level: process.env.PORTICO_TEST_LOG ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.PORTICO_TEST_LOG ?? 'silent' }),
   })
   if (options.startBackground) await portico.start()
   const { url } = await portico.listen(0, '127.0.0.1')

@@ -15,6 +15,8 @@ export interface PorticoConfig {
   host: string
   database: DatabaseTarget
   redisUrl: string | undefined
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string
   keyPrefix: string
   resellerKeyPrefix: string
   webhooksAllowPrivate: boolean
@@ -90,6 +92,12 @@ function parseUrl(variable: string, value: string | undefined, protocols: string
   return value.replace(/\/$/, '')
 }
 
+function parseRedisPrefix(value: string | undefined): string {
+  const v = value === undefined || value === '' ? 'portico:' : value
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(v)) throw new ConfigError('PORTICO_REDIS_PREFIX', `expected 1-64 of A-Z a-z 0-9 : _ . -, got "${v}"`)
+  return v
+}
+
 export function loadConfig(env: Env = process.env): PorticoConfig {
   const port = parseInteger('PORT', env.PORT, 3000, 0, 65535)
   const host = env.HOST?.trim() || '127.0.0.1'
@@ -110,6 +118,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     host,
     database: parseDatabaseUrl(env.DATABASE_URL),
     redisUrl: parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
+    redisPrefix: parseRedisPrefix(env.PORTICO_REDIS_PREFIX),
     keyPrefix,
     resellerKeyPrefix,
     webhooksAllowPrivate: parseBoolean('PORTICO_WEBHOOKS_ALLOW_PRIVATE', env.PORTICO_WEBHOOKS_ALLOW_PRIVATE, false),

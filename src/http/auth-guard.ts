@@ -23,8 +23,8 @@ export class AuthGuard {
       return await this.authenticator.authenticate(extractKey(headers.authorization, headers.xApiKey))
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        const decision = await this.limiter.consume(`authfail:${ip}`, this.#policy)
-        if (!decision.allowed) {
+        const [decision] = await this.limiter.consume([{ bucket: `authfail:${ip}`, policy: this.#policy }])
+        if (decision && !decision.allowed) {
           throw new ApiError('rate_limited', `Too many failed authentications from this address; retry in ${decision.resetSeconds} s`, {
             retryAfter: decision.resetSeconds,
           })

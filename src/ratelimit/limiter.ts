@@ -4,6 +4,11 @@ export interface RateLimitPolicy {
   windowSeconds: number
 }
 
+export interface RateLimitRequest {
+  bucket: string
+  policy: RateLimitPolicy
+}
+
 export interface RateLimitDecision {
   policy: RateLimitPolicy
   allowed: boolean
@@ -16,8 +21,10 @@ export interface RateLimitDecision {
 /**
  * Sliding-window log: a request is admitted only if fewer than `limit` requests were admitted in
  * the last `windowSeconds`, so no window of that length ever holds more than the limit.
+ * A request subject to several policies (`general` and `send`) is all-or-nothing: admitted by all
+ * of them, or counted by none.
  */
 export interface RateLimiter {
-  consume(bucket: string, policy: RateLimitPolicy, at?: number): Promise<RateLimitDecision>
+  consume(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]>
   close(): Promise<void>
 }

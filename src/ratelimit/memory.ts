@@ -1,26 +1,48 @@
-import type { RateLimitDecision, RateLimiter, RateLimitPolicy } from './limiter.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter.js'
 
 interface Log {
   /** Admission times in ms, oldest first; `head` skips entries that left the window. */
   times: number[]
   head: number
+  windowMs: number
 }
 
-/** In-process sliding-window log; one instance's counters, lost on restart. */
+/** In-process sliding-window log: one instance's counters, lost on restart. */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #logs = new Map<string, Log>()
   #sweeps = 0
 
-  async consume(bucket: string, policy: RateLimitPolicy, at = Date.now()): Promise<RateLimitDecision> {
-    return this.consumeSync(bucket, policy, at)
+  async consume(requests: RateLimitRequest[], at = Date.now()): Promise<RateLimitDecision[]> {
+    return this.consumeSync(requests, at)
   }
 
-  consumeSync(bucket: string, policy: RateLimitPolicy, at = Date.now()): RateLimitDecision {
-    const windowMs = policy.windowSeconds * 1000
-    const key = `${bucket}\u0000${policy.windowSeconds}`
+  consumeSync(requests: RateLimitRequest[], at = Date.now()): RateLimitDecision[] {
+    const logs = requests.map((r) => this.#trimmed(r, at))
+    const full = requests.some((r, i) => logs[i]!.times.length - logs[i]!.head >= r.policy.limit)
+    const decisions = requests.map((r, i) => {
+      const log = logs[i]!
+      const used = log.times.length - log.head
+      const windowMs = r.policy.windowSeconds * 1000
+      if (used >= r.policy.limit) {
+        // The (used - limit + 1)-th oldest must leave before one more fits.
+        const freeAt = log.times[log.head + used - r.policy.limit]! + windowMs
+        return { policy: r.policy, allowed: false, remaining: 0, resetSeconds: Math.max(1, Math.ceil((freeAt - at) / 1000)) }
+      }
+      if (!full) log.times.push(at)
+      const oldest = log.times[log.head] ?? at
+      const remaining = r.policy.limit - used - (full ? 0 : 1)
+      return { policy: r.policy, allowed: !full, remaining, resetSeconds: Math.max(1, Math.ceil((oldest + windowMs - at) / 1000)) }
+    })
+    if (++this.#sweeps % 10_000 === 0) this.#sweep(at)
+    return decisions
+  }
+
+  #trimmed(request: RateLimitRequest, at: number): Log {
+    const windowMs = request.policy.windowSeconds * 1000
+    const key = `${request.bucket}\u0000${windowMs}`
     let log = this.#logs.get(key)
     if (!log) {
-      log = { times: [], head: 0 }
+      log = { times: [], head: 0, windowMs }
       this.#logs.set(key, log)
     }
     const from = at - windowMs
@@ -29,28 +51,13 @@ export class MemoryRateLimiter implements RateLimiter {
       log.times = log.times.slice(log.head)
       log.head = 0
     }
-    const used = log.times.length - log.head
-    if (used >= policy.limit) {
-      // The (used - limit + 1)-th oldest must leave before one more fits.
-      const freeAt = log.times[log.head + used - policy.limit]! + windowMs
-      return { policy, allowed: false, remaining: 0, resetSeconds: Math.max(1, Math.ceil((freeAt - at) / 1000)) }
-    }
-    log.times.push(at)
-    if (++this.#sweeps % 10_000 === 0) this.#sweep(at)
-    const oldest = log.times[log.head]!
-    return {
-      policy,
-      allowed: true,
-      remaining: policy.limit - used - 1,
-      resetSeconds: Math.max(1, Math.ceil((oldest + windowMs - at) / 1000)),
-    }
+    return log
   }
 
   /** Drops logs whose every entry has left its window, so idle keys cost no memory. */
   #sweep(at: number): void {
     for (const [key, log] of this.#logs) {
-      const windowMs = Number(key.slice(key.lastIndexOf('\u0000') + 1)) * 1000
-      if (log.times.length === 0 || log.times[log.times.length - 1]! <= at - windowMs) this.#logs.delete(key)
+      if (log.times.length === 0 || log.times[log.times.length - 1]! <= at - log.windowMs) this.#logs.delete(key)
     }
   }
 

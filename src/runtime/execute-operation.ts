@@ -83,10 +83,11 @@ export class OperationExecutor {
   /** Spends one request from every class the operation belongs to; 429 when any is exhausted. */
   async admit(op: Operation, caller: Caller): Promise<Admission> {
     const { policies, limiter } = this.deps
-    const decisions = [await limiter.consume(`${caller.bucket}:general`, policies.resolve('general', caller.orgLimits, caller.keyLimits))]
+    const requests = [{ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) }]
     if (op.limit !== 'general') {
-      decisions.push(await limiter.consume(`${caller.bucket}:${op.limit}`, policies.resolve(op.limit, caller.orgLimits, caller.keyLimits)))
+      requests.push({ bucket: `${caller.bucket}:${op.limit}`, policy: policies.resolve(op.limit, caller.orgLimits, caller.keyLimits) })
     }
+    const decisions = await limiter.consume(requests)
     const { policy, state } = rateLimitHeaders(decisions)
     const headers = { 'RateLimit-Policy': policy, RateLimit: state }
     const denied = decisions.filter((d) => !d.allowed)

@@ -1,0 +1,186 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defineModule, defineOperation, z } from '../index.js'
+import { engines, redisPrefix, redisUrl, startServer, type TestServer } from '../../test/harness.js'
+
+const sendLike = defineOperation({
+  id: 'test.send',
+  method: 'post',
+  path: '/test/send',
+  summary: 'An operation in the send class',
+  scope: 'actions',
+  limit: 'send',
+  idempotent: false,
+  output: z.object({ sent: z.boolean() }),
+  handler: async () => ({ sent: true }),
+})
+const testModule = defineModule({ name: 'test', operations: [sendLike] })
+
+const parse = (header: string | null) =>
+  Object.fromEntries(
+    (header ?? '').split(', ').map((item) => {
+      const [name, ...params] = item.split(';')
+      return [JSON.parse(name!), Object.fromEntries(params.map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]))]
+    }),
+  ) as Record<string, Record<string, number>>
+
+async function limitKey(server: TestServer, adminKey: string, rateLimits: Record<string, unknown>, scopes = ['read', 'actions']) {
+  const minted = await server.api('POST', '/keys', { key: adminKey, body: { name: 'limited', scopes } })
+  const patched = await server.api('PATCH', `/keys/${minted.body.id}`, { key: adminKey, body: { rate_limits: rateLimits } })
+  expect(patched.status).toBe(200)
+  return { id: minted.body.id as string, key: minted.body.key as string, view: patched.body }
+}
+
+describe.each(engines)('rate limits (%s)', (engine) => {
+  let server: TestServer
+  let admin: string
+  beforeAll(async () => {
+    server = await startServer({ engine, modules: [testModule] })
+    admin = (await server.createOrg()).key
+  })
+  afterAll(() => server.close())
+
+  it('the 301st request in a minute is 429 with a Retry-After correct to the second', async () => {
+    const { key } = (await server.api('POST', '/keys', { key: admin, body: { name: 'default limits' } })).body
+    const first = Date.now()
+    const statuses: number[] = []
+    for (let batch = 0; batch < 15; batch++) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => server.api('GET', '/health', { key })))
+      statuses.push(...results.map((r) => r.status))
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(300)
+    const refused = await server.api('GET', '/health', { key })
+    expect(refused.status).toBe(429)
+    expect(refused.body.error.code).toBe('rate_limited')
+    const retryAfter = Number(refused.headers.get('retry-after'))
+    expect(refused.body.error.retry_after).toBe(retryAfter)
+    const expected = 60 - (Date.now() - first) / 1000
+    expect(Math.abs(retryAfter - expected)).toBeLessThanOrEqual(1.5)
+    expect(parse(refused.headers.get('ratelimit')).general).toMatchObject({ r: 0 })
+    expect(refused.headers.get('ratelimit-policy')).toBe('"general";q=300;w=60')
+  })
+
+  it('admits again once Retry-After has passed', async () => {
+    const { key } = await limitKey(server, admin, { general: { limit: 3, window_seconds: 2 } })
+    for (let i = 0; i < 3; i++) {
+      const ok = await server.api('GET', '/health', { key })
+      expect(ok.status).toBe(200)
+      expect(parse(ok.headers.get('ratelimit')).general!.r).toBe(2 - i)
+    }
+    const refused = await server.api('GET', '/health', { key })
+    expect(refused.status).toBe(429)
+    const wait = Number(refused.headers.get('retry-after'))
+    expect(wait).toBeGreaterThanOrEqual(1)
+    expect(wait).toBeLessThanOrEqual(2)
+    await new Promise((r) => setTimeout(r, wait * 1000 + 50))
+    expect((await server.api('GET', '/health', { key })).status).toBe(200)
+  })
+
+  it('the send class runs out on its own while general requests pass, and a refused send spends nothing', async () => {
+    const { key } = await limitKey(server, admin, { send: { limit: 2, window_seconds: 60 } })
+    for (let i = 0; i < 2; i++) {
+      const sent = await server.api('POST', '/test/send', { key })
+      expect(sent.status).toBe(201)
+      expect(sent.headers.get('ratelimit-policy')).toBe('"general";q=300;w=60, "send";q=2;w=60')
+    }
+    const before = parse((await server.api('GET', '/health', { key })).headers.get('ratelimit')).general!.r!
+    const refused = await server.api('POST', '/test/send', { key })
+    expect(refused.status).toBe(429)
+    expect(parse(refused.headers.get('ratelimit')).send).toMatchObject({ r: 0 })
+    const after = await server.api('GET', '/health', { key })
+    expect(after.status).toBe(200)
+    expect(parse(after.headers.get('ratelimit')).general!.r).toBe(before - 1)
+  })
+
+  it('per-key overrides are shown on the key and refuse unknown classes', async () => {
+    const { id, view } = await limitKey(server, admin, { general: { limit: 50, window_seconds: 10 } })
+    expect(view.rate_limits).toEqual({ general: { limit: 50, window_seconds: 10 } })
+    expect((await server.api('GET', `/keys/${id}`, { key: admin })).body.rate_limits.general.limit).toBe(50)
+    const bad = await server.api('PATCH', `/keys/${id}`, { key: admin, body: { rate_limits: { bogus: { limit: 1, window_seconds: 1 } } } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.fields).toHaveProperty(['rate_limits.bogus'])
+    const cleared = await server.api('PATCH', `/keys/${id}`, { key: admin, body: { rate_limits: { general: null } } })
+    expect(cleared.body.rate_limits).toEqual({})
+  })
+
+  it('an organisation override applies to all its keys', async () => {
+    const org = await server.createOrg('Tight org')
+    await server.portico.database.db
+      .updateTable('organizations')
+      .set({ rate_limits: JSON.stringify({ general: { limit: 2, window_seconds: 60 } }) })
+      .where('id', '=', org.orgId)
+      .execute()
+    expect((await server.api('GET', '/health', { key: org.key })).headers.get('ratelimit-policy')).toBe('"general";q=2;w=60')
+    expect((await server.api('GET', '/health', { key: org.key })).status).toBe(200)
+    expect((await server.api('GET', '/health', { key: org.key })).status).toBe(429)
+  })
+
+  it('requests refused for authentication or scope do not spend the key quota', async () => {
+    const { key } = await limitKey(server, admin, { general: { limit: 3, window_seconds: 60 } }, ['read'])
+    for (let i = 0; i < 10; i++) expect((await server.api('GET', '/keys', { key })).status).toBe(403)
+    for (let i = 0; i < 10; i++) expect((await server.api('GET', '/health', { key: key.slice(0, -1) + 'x' })).status).toBe(401)
+    for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
+    expect((await server.api('GET', '/health', { key })).status).toBe(429)
+  })
+})
+
+describe.runIf(redisUrl)('rate limits on Redis', () => {
+  let server: TestServer
+  let admin: string
+  beforeAll(async () => {
+    server = await startServer({ modules: [testModule], env: { REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix() }, startBackground: true })
+    admin = (await server.createOrg()).key
+  })
+  afterAll(() => server.close())
+
+  it('counts in Redis and refuses past the limit', async () => {
+    const { key } = await limitKey(server, admin, { general: { limit: 5, window_seconds: 60 }, send: { limit: 1, window_seconds: 60 } })
+    expect((await server.api('POST', '/test/send', { key })).status).toBe(201)
+    expect((await server.api('POST', '/test/send', { key })).status).toBe(429)
+    const statuses = []
+    for (let i = 0; i < 5; i++) statuses.push((await server.api('GET', '/health', { key })).status)
+    // One general request went to the admitted send; the refused send spent nothing.
+    expect(statuses).toEqual([200, 200, 200, 200, 429])
+    const ready = await fetch(`${server.url}/readyz`)
+    expect((await ready.json()).checks.redis).toBe('ok')
+  })
+})
+
+describe('when Redis is unreachable', () => {
+  const capture = () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }))
+    return { lines, logger }
+  }
+
+  it('fail-open (default) keeps answering with in-process counters and says so once', async () => {
+    const { lines, logger } = capture()
+    const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1' }, logger })
+    try {
+      const { key } = await server.createOrg()
+      for (let i = 0; i < 5; i++) {
+        const res = await server.api('GET', '/health', { key })
+        expect(res.status).toBe(200)
+        expect(res.headers.get('ratelimit')).toContain('"general";r=')
+      }
+      expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('fail-closed answers 503 service_unavailable', async () => {
+    const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } })
+    try {
+      const { key } = await server.createOrg()
+      const res = await server.api('GET', '/health', { key })
+      expect(res.status).toBe(503)
+      expect(res.body.error.code).toBe('service_unavailable')
+      expect(res.headers.get('retry-after')).toBe('1')
+    } finally {
+      await server.close()
+    }
+  })
+})

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino'
+import { ApiError } from '../core/errors.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter.js'
+
+/**
+ * Keeps answering when the shared limiter (Redis) is unreachable: fail-open counts in this process
+ * instead, fail-closed answers 503. The switch and the recovery are each logged once.
+ */
+export class ResilientRateLimiter implements RateLimiter {
+  #degraded = false
+
+  constructor(
+    private readonly primary: RateLimiter,
+    private readonly fallback: RateLimiter,
+    private readonly failOpen: boolean,
+    private readonly log: Logger,
+  ) {}
+
+  get degraded(): boolean {
+    return this.#degraded
+  }
+
+  async consume(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]> {
+    try {
+      const decisions = await this.primary.consume(requests, at)
+      if (this.#degraded) {
+        this.#degraded = false
+        this.log.warn('rate limiter: Redis is back; counters are shared again')
+      }
+      return decisions
+    } catch (err) {
+      if (!this.#degraded) {
+        this.#degraded = true
+        this.log.error(
+          { err },
+          this.failOpen
+            ? 'rate limiter: Redis unreachable; counting in this process until it returns (fail-open)'
+            : 'rate limiter: Redis unreachable; refusing requests with 503 until it returns (fail-closed)',
+        )
+      }
+      if (!this.failOpen) throw new ApiError('service_unavailable', 'Rate limiting is unavailable; retry shortly', { retryAfter: 1 })
+      return this.fallback.consume(requests, at)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.primary.close(), this.fallback.close()])
+  }
+}

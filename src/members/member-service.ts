@@ -30,29 +30,39 @@ export class MemberService {
     private readonly publicUrl: string,
   ) {}
 
-  /** Adds a user to an organisation and mints a one-time setup link (7 days). 409 if already a member. */
+  /**
+   * Adds a user to an organisation. A new user (or one who never set a password) gets a one-time
+   * setup link (7 days); a user who already has a password gets none and signs in as before, so
+   * provisioning someone's e-mail can never reset their password. 409 if already a member.
+   */
   async provision(
     tx: TransactionScope,
     orgId: string,
     input: { email: string; name: string; role: Role },
-  ): Promise<{ member: MemberView; setupUrl: string; expiresAt: string }> {
+  ): Promise<{ member: MemberView; setupUrl: string | null; expiresAt: string | null }> {
     const db = coreDb(tx.db)
     const email = input.email.trim().toLowerCase()
-    let user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
-    if (!user) {
-      user = { id: randomUUID(), email, name: input.name, password_hash: null, created_at: now() } satisfies UsersTable
-      await db.insertInto('users').values(user).execute()
-    }
-    const existing = await db.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('user_id', '=', user.id).executeTakeFirst()
-    if (existing) throw new ApiError('conflict', `${email} is already a member of this organisation`)
+    // Insert-or-keep in one statement, so two provisionings of one address cannot both create it.
+    await db
+      .insertInto('users')
+      .values({ id: randomUUID(), email, name: input.name, password_hash: null, created_at: now() } satisfies UsersTable)
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute()
+    const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow()
     const createdAt = now()
-    await db.insertInto('memberships').values({ org_id: orgId, user_id: user.id, role: input.role, created_at: createdAt }).execute()
-    const { url, expiresAt } = await this.issueSetupLink(tx, orgId, user.id)
+    const added = await db
+      .insertInto('memberships')
+      .values({ org_id: orgId, user_id: user.id, role: input.role, created_at: createdAt })
+      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
+      .returning('user_id')
+      .executeTakeFirst()
+    if (!added) throw new ApiError('conflict', `${email} is already a member of this organisation`)
+    const link = user.password_hash ? null : await this.issueSetupLink(tx, orgId, user.id)
     await tx.audit({ action: 'member.added', targetType: 'user', targetId: user.id, orgId, details: { email, role: input.role } })
     return {
       member: { user_id: user.id, email, name: user.name, role: input.role, status: user.password_hash ? 'active' : 'invited', created_at: createdAt },
-      setupUrl: url,
-      expiresAt,
+      setupUrl: link?.url ?? null,
+      expiresAt: link?.expiresAt ?? null,
     }
   }
 
@@ -72,6 +82,7 @@ export class MemberService {
       .where('setup_tokens.token_hash', '=', hashToken(token))
       .where('setup_tokens.used_at', 'is', null)
       .where('setup_tokens.expires_at', '>', now())
+      .where('users.password_hash', 'is', null)
       .executeTakeFirst()
     return row && { userId: row.user_id, orgId: row.org_id, email: row.email, name: row.name }
   }
@@ -89,7 +100,14 @@ export class MemberService {
         .returning(['user_id', 'org_id'])
         .executeTakeFirst()
       if (!used) return undefined
-      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', used.user_id).execute()
+      // A setup link only ever sets a first password; it is never a way to change one.
+      const set = await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash })
+        .where('id', '=', used.user_id)
+        .where('password_hash', 'is', null)
+        .executeTakeFirst()
+      if (Number(set.numUpdatedRows) === 0) return undefined
       return { userId: used.user_id, orgId: used.org_id }
     })
   }

@@ -89,7 +89,7 @@ export class ResellerService {
     ctx: OperationContext,
     orgId: string,
     input: { email: string; name: string; role: Role },
-  ): Promise<{ member: MemberView; setupUrl: string; expiresAt: string }> {
+  ): Promise<{ member: MemberView; setupUrl: string | null; expiresAt: string | null }> {
     const reseller = resellerOf(ctx.principal)
     return ctx.transaction(
       async (tx) => {

@@ -50,8 +50,12 @@ export const ProvisionedUserSchema = ResellerUserSchema.extend({
   setup_url: z
     .string()
     .nullable()
-    .openapi({ description: 'One-time link where the user sets a password. Shown in this response only; null in an idempotent replay.' }),
-  setup_url_expires_at: Timestamp,
+    .openapi({
+      description:
+        'One-time link where the user sets a password. Shown in this response only; null in an idempotent replay, ' +
+        'and null for a user who already has a password (they sign in with it).',
+    }),
+  setup_url_expires_at: Timestamp.nullable(),
 }).openapi('ProvisionedUser')
 
 export function toUserView(orgId: string, member: Omit<MemberRow, 'id'>): z.infer<typeof ResellerUserSchema> {

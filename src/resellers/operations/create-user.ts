@@ -29,6 +29,6 @@ export const createUser = defineOperation({
       name: input.name,
       role: input.role,
     })
-    return { ...toUserView(input.id, member), setup_url: setupUrl, setup_url_expires_at: isoTimestamp(expiresAt)! }
+    return { ...toUserView(input.id, member), setup_url: setupUrl, setup_url_expires_at: isoTimestamp(expiresAt) }
   },
 })

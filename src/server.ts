@@ -23,6 +23,7 @@ import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
 import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
+import { mcpRoutes } from './mcp/mcp-routes.js'
 import { buildOpenApiDocument } from './openapi/document.js'
 import { OrgStore } from './orgs/org-store.js'
 import { MemberService } from './members/member-service.js'
@@ -184,12 +185,17 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       resellerKeyPrefix: config.resellerKeyPrefix,
       limitClasses,
     })
-  const mounts: RouteMount[] = [probeRoutes(readiness, metrics), docsRoutes(document)]
+  const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute)
+  const mounts: RouteMount[] = [
+    probeRoutes(readiness, metrics),
+    docsRoutes(document),
+    mcpRoutes({ registry, executor, guard, observers, version: VERSION, publicUrl: config.publicUrl, allowedOrigins: config.mcpAllowedOrigins }),
+  ]
 
   const app = createHttpApp({
     registry,
     executor,
-    guard: new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute),
+    guard,
     idempotency,
     observers,
     log,

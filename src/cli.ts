@@ -6,16 +6,18 @@ import { runInTransaction, systemMeta } from './core/transaction.js'
 import { auditWriter } from './audit/audit-writer.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { KeyService } from './keys/key-service.js'
+import { WebhookService } from './webhooks/webhook-service.js'
 import { KeyStore } from './keys/key-store.js'
 import { OrgStore } from './orgs/org-store.js'
 import { ResellerStore } from './resellers/reseller-store.js'
-import { builtInModules, createLogger, createPortico, migrate, openDatabase } from './server.js'
+import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase } from './server.js'
 import { coreDb, type DatabaseHandle } from './storage/db.js'
 
 const USAGE = `Usage: portico <command>
 
   start                      serve the API and dashboard
   migrate                    apply database migrations and exit
+  worker                     run only the webhook dispatcher (with PORTICO_IN_PROCESS_WORKER=0 on the API)
   org create --name <name>   create an organisation and print its first key (all scopes) once
   reseller create --name <name>
                              create a reseller and print its first rsk_ key (all scopes) once
@@ -47,6 +49,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   switch (command) {
     case 'start':
       return start(config, modules, out)
+    case 'worker':
+      return worker(config, modules)
     case 'migrate':
       return withDatabase(config, async (database) => {
         const applied = await migrate(database, [...builtInModules(), ...modules])
@@ -154,4 +158,25 @@ async function start(config: PorticoConfig, modules: PorticoModule[], out: (line
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+}
+
+/** The webhook dispatcher alone, until SIGTERM/SIGINT; any number may run beside the API instances. */
+async function worker(config: PorticoConfig, modules: PorticoModule[]): Promise<number> {
+  const log = createLogger(config)
+  const database = openDatabase(config)
+  await migrate(database, [...builtInModules(), ...modules])
+  const outbox = new TransactionalOutbox()
+  const dispatcher = createDispatcher({ db: database.db, dialect: database.dialect, log, config, outbox })
+  // Events the worker itself records (webhook.disabled) fan out to the organisation's other endpoints.
+  outbox.onAppend(new WebhookService(database.db, config.webhooksAllowPrivate, () => [], () => dispatcher.nudge()).fanOut)
+  dispatcher.start()
+  log.info('webhook worker started')
+  process.stdout.write('Portico webhook worker running\n')
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+  await dispatcher.stop()
+  await database.close()
+  return 0
 }

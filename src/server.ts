@@ -24,6 +24,10 @@ import { LastUsedTracker } from './keys/last-used.js'
 import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
 import { mcpRoutes } from './mcp/mcp-routes.js'
+import { Dispatcher } from './webhooks/dispatcher.js'
+import { webhooksModule } from './webhooks/module.js'
+import { WebhookService } from './webhooks/webhook-service.js'
+import './webhooks/services.js'
 import { buildOpenApiDocument } from './openapi/document.js'
 import { OrgStore } from './orgs/org-store.js'
 import { MemberService } from './members/member-service.js'
@@ -100,6 +104,11 @@ function connectRedis(url: string, log: Logger): { client: Redis; subscriber: Re
   return { client, subscriber }
 }
 
+/** The webhook dispatcher, in the API process or on its own (`portico worker`). */
+export function createDispatcher(deps: { db: DatabaseHandle['db']; dialect: DatabaseHandle['dialect']; log: Logger; config: PorticoConfig; outbox: TransactionalOutbox }): Dispatcher {
+  return new Dispatcher({ db: deps.db, dialect: deps.dialect, log: deps.log, outbox: deps.outbox, auditWriter, allowPrivate: deps.config.webhooksAllowPrivate })
+}
+
 /** Deployer and module classes over the defaults: a module may tighten `send` or add its own. */
 function limitClassesOf(modules: PorticoModule[]): LimitClassSpec[] {
   const byName = new Map(defaultLimitClasses.map((c) => [c.name, c]))
@@ -112,7 +121,7 @@ export async function migrate(database: DatabaseHandle, modules: PorticoModule[]
 }
 
 export function builtInModules(): PorticoModule[] {
-  return [platformModule, keysModule, resellersModule]
+  return [platformModule, keysModule, resellersModule, webhooksModule]
 }
 
 export async function createPortico(options: PorticoOptions): Promise<Portico> {
@@ -145,6 +154,9 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
+  const dispatcher = createDispatcher({ db, dialect, log, config, outbox })
+  const webhooks = new WebhookService(db, config.webhooksAllowPrivate, () => modules.flatMap((m) => m.events ?? []), () => dispatcher.nudge())
+  outbox.onAppend(webhooks.fanOut)
 
   const executorRef: { current?: OperationExecutor } = {}
   const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names())
@@ -155,6 +167,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     members: memberService,
     // Suspension drops the organisation's cached keys so its next request sees the new status.
     resellers: new ResellerService(new ResellerStore(db), keyService, memberService, invalidation),
+    webhooks,
+    webhookDispatcher: dispatcher,
     catalog: {
       operations: () => registry.all(),
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
@@ -232,6 +246,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     executor,
     async start() {
       lastUsed.start()
+      if (config.inProcessWorker) dispatcher.start()
       await invalidation.start()
       const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
       purge.unref()
@@ -256,6 +271,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
         if ('closeAllConnections' in s) s.closeAllConnections()
       }
       for (const m of modules) await m.stop?.()
+      await dispatcher.stop()
       await lastUsed.stop()
       await limiter.close()
       if (shared) await Promise.all([shared.client.quit().catch(() => {}), shared.subscriber.quit().catch(() => {})])

@@ -14,6 +14,11 @@ type Fixture = (server: TestServer, key: string) => Promise<Record<string, strin
 /** Creates resources in another organisation and returns the path parameters that name them. */
 const foreignFixtures: Record<string, Fixture> = {
   keys: async (server, key) => ({ id: (await server.api('POST', '/keys', { key, body: { name: 'foreign' } })).body.id }),
+  webhooks: async (server, key) => {
+    const hook = (await server.api('POST', '/webhooks', { key, body: { url: 'http://127.0.0.1:9/hook', events: ['*'] } })).body
+    const delivery = (await server.api('POST', `/webhooks/${hook.id}/test`, { key })).body
+    return { id: hook.id, delivery_id: delivery.id }
+  },
 }
 
 describe('security rules derived from the operation registry', () => {

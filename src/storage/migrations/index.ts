@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely'
 import { coreMigration } from './001-core.js'
+import { webhooksMigration } from './002-webhooks.js'
 import { membersMigration } from './003-members.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
   '001-core': coreMigration,
+  '002-webhooks': webhooksMigration,
   '003-members': membersMigration,
 }

@@ -1,0 +1,27 @@
+import { defineOperation } from '../../core/operation.js'
+import { orgIdOf } from '../../core/principal.js'
+import { z } from '../../core/schema.js'
+import { toWebhookWithSecret, WebhookWithSecretSchema } from '../schemas.js'
+import { EventsField, TAG } from './params.js'
+import '../services.js'
+
+export const createWebhook = defineOperation({
+  id: 'webhooks.create',
+  method: 'post',
+  path: '/webhooks',
+  tags: [TAG],
+  summary: 'Create a webhook endpoint',
+  description: 'Answers the endpoint with its `whsec_…` secret. URLs resolving to private, loopback or link-local addresses are refused.',
+  scope: 'admin',
+  body: z.object({
+    url: z.string().max(2048).openapi({ example: 'https://example.com/webhooks/portico' }),
+    events: EventsField,
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().optional(),
+  }),
+  output: WebhookWithSecretSchema,
+  handler: async (input, ctx) => {
+    const row = await ctx.transaction((tx) => ctx.services.webhooks.create(tx, orgIdOf(ctx.principal), input))
+    return toWebhookWithSecret(row)
+  },
+})

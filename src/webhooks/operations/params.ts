@@ -1,0 +1,10 @@
+import { z } from '../../core/schema.js'
+
+export const WebhookIdParams = z.object({ id: z.uuid() })
+export const DeliveryParams = z.object({ id: z.uuid(), delivery_id: z.uuid() })
+export const TAG = 'Webhooks'
+export const EventsField = z
+  .array(z.string().min(1).max(100))
+  .min(1)
+  .max(100)
+  .openapi({ description: 'Event types to receive, or `["*"]` for all; see `GET /webhooks/event-types`.' })

@@ -1,0 +1,84 @@
+import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js'
+
+export const WebhookSchema = z
+  .object({
+    id: Uuid,
+    object: z.literal('webhook_endpoint'),
+    url: z.string(),
+    description: z.string(),
+    events: z.array(z.string()),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('WebhookEndpoint')
+
+export const WebhookWithSecretSchema = WebhookSchema.extend({
+  secret: z.string().openapi({ description: 'Standard Webhooks secret (`whsec_…`): verify each delivery with it.' }),
+  previous_secret_expires_at: Timestamp.nullable().openapi({ description: 'During a rotation, the old secret also signs until then.' }),
+}).openapi('WebhookEndpointWithSecret')
+
+export const DeliverySchema = z
+  .object({
+    id: Uuid,
+    object: z.literal('webhook_delivery'),
+    webhook_id: Uuid,
+    event_id: z.string().nullable(),
+    message_id: z.string().openapi({ description: 'The `webhook-id` header: the same on every attempt and manual retry.' }),
+    event_type: z.string(),
+    status: z.enum(['pending', 'sending', 'succeeded', 'failed']),
+    attempts: z.number().int(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    last_latency_ms: z.number().int().nullable(),
+    last_attempt_at: Timestamp.nullable(),
+    next_attempt_at: Timestamp.nullable(),
+    created_at: Timestamp,
+    completed_at: Timestamp.nullable(),
+  })
+  .openapi('WebhookDelivery')
+
+export const EventSchema = z
+  .object({ id: Uuid, object: z.literal('event'), type: z.string(), timestamp: Timestamp, data: z.unknown() })
+  .openapi('Event')
+
+export function toWebhookView(row: WebhookEndpointsTable): z.infer<typeof WebhookSchema> {
+  return {
+    id: row.id,
+    object: 'webhook_endpoint',
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.events) as string[],
+    enabled: row.enabled === 1,
+    disabled_reason: row.disabled_reason,
+    created_at: isoTimestamp(row.created_at)!,
+    updated_at: isoTimestamp(row.updated_at)!,
+  }
+}
+
+export function toWebhookWithSecret(row: WebhookEndpointsTable): z.infer<typeof WebhookWithSecretSchema> {
+  const rotating = row.previous_secret_expires_at && row.previous_secret_expires_at > new Date().toISOString()
+  return { ...toWebhookView(row), secret: row.secret, previous_secret_expires_at: rotating ? isoTimestamp(row.previous_secret_expires_at) : null }
+}
+
+export function toDeliveryView(row: WebhookDeliveriesTable): z.infer<typeof DeliverySchema> {
+  return {
+    id: row.id,
+    object: 'webhook_delivery',
+    webhook_id: row.endpoint_id,
+    event_id: row.event_id,
+    message_id: row.msg_id,
+    event_type: row.event_type,
+    status: row.status,
+    attempts: row.attempts,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    last_latency_ms: row.last_latency_ms,
+    last_attempt_at: isoTimestamp(row.last_attempt_at),
+    next_attempt_at: row.status === 'pending' ? isoTimestamp(row.next_attempt_at) : null,
+    created_at: isoTimestamp(row.created_at)!,
+    completed_at: isoTimestamp(row.completed_at),
+  }
+}

@@ -106,7 +106,15 @@ function connectRedis(url: string, log: Logger): { client: Redis; subscriber: Re
 
 /** The webhook dispatcher, in the API process or on its own (`portico worker`). */
 export function createDispatcher(deps: { db: DatabaseHandle['db']; dialect: DatabaseHandle['dialect']; log: Logger; config: PorticoConfig; outbox: TransactionalOutbox }): Dispatcher {
-  return new Dispatcher({ db: deps.db, dialect: deps.dialect, log: deps.log, outbox: deps.outbox, auditWriter, allowPrivate: deps.config.webhooksAllowPrivate })
+  return new Dispatcher({
+    db: deps.db,
+    dialect: deps.dialect,
+    log: deps.log,
+    outbox: deps.outbox,
+    auditWriter,
+    allowPrivate: deps.config.webhooksAllowPrivate,
+    leaseMs: deps.config.webhookLeaseSeconds * 1000,
+  })
 }
 
 /** Deployer and module classes over the defaults: a module may tighten `send` or add its own. */

@@ -30,6 +30,8 @@ export interface PorticoConfig {
   authFailuresPerMinute: number
   /** Run the webhook dispatcher inside the API process (off when a separate `portico worker` runs it). */
   inProcessWorker: boolean
+  /** How long a claimed delivery stays leased to its dispatcher; a crashed one's work is retaken after it. */
+  webhookLeaseSeconds: number
   /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
   mcpAllowedOrigins: string[]
   trustProxy: boolean
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),
     authFailuresPerMinute: parseInteger('PORTICO_AUTH_FAILURES_PER_MINUTE', env.PORTICO_AUTH_FAILURES_PER_MINUTE, 20, 1, 1_000_000),
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
+    webhookLeaseSeconds: parseInteger('PORTICO_WEBHOOK_LEASE_SECONDS', env.PORTICO_WEBHOOK_LEASE_SECONDS, 60, 1, 3600),
     mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     trustProxy: parseBoolean('PORTICO_TRUST_PROXY', env.PORTICO_TRUST_PROXY, false),
   }

@@ -48,7 +48,7 @@ export default tseslint.config(
           patterns: [
             { group: ['**/src/*', '!**/src/index.js'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
             { group: ['**/src/*/**'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
-            { group: ['**/test/*', '!**/test/harness.js'], message: 'Tests use the harness only.' },
+            { group: ['**/test/*', '!**/test/harness.js', '!**/test/pdf-fixture.js'], message: 'Tests use the harness and fixtures only.' },
           ],
         },
       ],

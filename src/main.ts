@@ -9,5 +9,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Products mounted by default; tests use the same list so they cover what ships. */
 export async function shippedModules(): Promise<PorticoModule[]> {
-  return []
+  if (process.env.PORTICO_EXAMPLE === '0' || process.env.PORTICO_EXAMPLE === 'false') return []
+  const { esignModule } = await import('../examples/esign/index.js')
+  return [esignModule]
 }

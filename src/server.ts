@@ -168,7 +168,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
 
   const executorRef: { current?: OperationExecutor } = {}
   const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names())
-  const memberService = new MemberService(db, config.publicUrl)
+  const memberService = new MemberService(db, config)
   const services: Services = {
     keys: keyService,
     orgs: new OrgStore(db),
@@ -182,7 +182,19 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
     },
   }
-  const executor = new OperationExecutor({ db, dialect, publicUrl: config.publicUrl, log, services, outbox, auditWriter, limiter, policies })
+  const executor = new OperationExecutor({
+    db,
+    dialect,
+    get publicUrl() {
+      return config.publicUrl
+    },
+    log,
+    services,
+    outbox,
+    auditWriter,
+    limiter,
+    policies,
+  })
   executorRef.current = executor
 
   const lastUsed = new LastUsedTracker(keyStore, log)
@@ -211,7 +223,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const mounts: RouteMount[] = [
     probeRoutes(readiness, metrics),
     docsRoutes(document),
-    mcpRoutes({ registry, executor, guard, observers, version: VERSION, publicUrl: config.publicUrl, allowedOrigins: config.mcpAllowedOrigins }),
+    mcpRoutes({ registry, executor, guard, observers, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
   ]
 
   const app = createHttpApp({
@@ -265,6 +277,12 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+          // With PORT=0 and no PORTICO_PUBLIC_URL, links follow the port actually bound.
+          if (!config.publicUrlConfigured) {
+            const url = new URL(config.publicUrl)
+            url.port = String(info.port)
+            config.publicUrl = url.origin
+          }
           resolve({ url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`, port: info.port })
         })
         s.once('error', reject)

@@ -20,7 +20,9 @@ export interface PorticoConfig {
   keyPrefix: string
   resellerKeyPrefix: string
   webhooksAllowPrivate: boolean
+  /** Base of links; when not configured it follows the address the server actually listens on. */
   publicUrl: string
+  publicUrlConfigured: boolean
   logLevel: string
   /** fail-open keeps serving with an in-process limiter while Redis is away; fail-closed answers 503. */
   rateLimitFailOpen: boolean
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     resellerKeyPrefix,
     webhooksAllowPrivate: parseBoolean('PORTICO_WEBHOOKS_ALLOW_PRIVATE', env.PORTICO_WEBHOOKS_ALLOW_PRIVATE, false),
     publicUrl,
+    publicUrlConfigured: Boolean(env.PORTICO_PUBLIC_URL),
     logLevel,
     rateLimitFailOpen: parseBoolean('PORTICO_RATE_LIMIT_FAIL_OPEN', env.PORTICO_RATE_LIMIT_FAIL_OPEN, true),
     keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),

@@ -8,7 +8,7 @@ import { createMcpServer, type McpDeps } from './mcp-server.js'
 
 export interface McpRouteDeps extends McpDeps {
   guard: AuthGuard
-  publicUrl: string
+  urls: { readonly publicUrl: string }
   allowedOrigins: string[]
 }
 
@@ -17,9 +17,9 @@ export interface McpRouteDeps extends McpDeps {
  * can serve it. The key is checked exactly as REST checks it; tool calls spend the REST quota.
  */
 export function mcpRoutes(deps: McpRouteDeps) {
-  const ownOrigin = new URL(deps.publicUrl).origin
   return function mountMcp(app: Hono<HttpEnv>): void {
     app.all('/mcp', async (c) => {
+      const ownOrigin = new URL(deps.urls.publicUrl).origin
       // Browsers send Origin: only our own and configured origins may drive tools (DNS rebinding).
       const origin = c.req.header('origin')
       if (origin && origin !== ownOrigin && !deps.allowedOrigins.includes(origin)) {

@@ -27,7 +27,8 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export class MemberService {
   constructor(
     private readonly db: Kysely<CoreTables>,
-    private readonly publicUrl: string,
+    /** Read at use: the base URL may be settled only once the server listens. */
+    private readonly urls: { readonly publicUrl: string },
   ) {}
 
   /**
@@ -70,7 +71,7 @@ export class MemberService {
     const token = randomBytes(32).toString('base64url')
     const expiresAt = new Date(Date.now() + SETUP_TTL_MS).toISOString()
     await coreDb(tx.db).insertInto('setup_tokens').values({ token_hash: hashToken(token), user_id: userId, org_id: orgId, created_at: now(), expires_at: expiresAt, used_at: null }).execute()
-    return { url: `${this.publicUrl}/setup/${token}`, expiresAt }
+    return { url: `${this.urls.publicUrl}/setup/${token}`, expiresAt }
   }
 
   /** The user a setup link is for, if it is unused and unexpired. */

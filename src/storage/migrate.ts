@@ -17,10 +17,24 @@ export class CombinedMigrationProvider implements MigrationProvider {
   }
 }
 
+/**
+ * Migrations already applied by a module that is not mounted now (say, the example product turned
+ * off with PORTICO_EXAMPLE=0) are kept as no-ops: their tables stay, and start-up does not fail.
+ */
+async function appliedElsewhere(db: AnyDb, known: Set<string>): Promise<Record<string, Migration>> {
+  try {
+    const rows = (await db.selectFrom('kysely_migration').select('name').execute()) as { name: string }[]
+    return Object.fromEntries(rows.filter((r) => !known.has(r.name)).map((r) => [r.name, { up: async () => {} }]))
+  } catch {
+    return {} // a new database: nothing applied yet
+  }
+}
+
 export async function migrateToLatest(db: AnyDb, sets: Record<string, Migration>[]): Promise<string[]> {
+  const known = new Set(sets.flatMap((set) => Object.keys(set)))
   const migrator = new Migrator({
     db,
-    provider: new CombinedMigrationProvider(sets),
+    provider: new CombinedMigrationProvider([...sets, await appliedElsewhere(db, known)]),
     // Modules add their own migrations over time; they need not sort after every one already run.
     allowUnorderedMigrations: true,
   })

@@ -26,6 +26,8 @@ import { Metrics } from './metrics/metrics.js'
 import { mcpRoutes } from './mcp/mcp-routes.js'
 import { Dispatcher } from './webhooks/dispatcher.js'
 import { webhooksModule } from './webhooks/module.js'
+import { usageModule } from './usage/module.js'
+import { UsageRecorder } from './usage/usage-recorder.js'
 import { WebhookService } from './webhooks/webhook-service.js'
 import './webhooks/services.js'
 import { buildOpenApiDocument } from './openapi/document.js'
@@ -78,6 +80,7 @@ export interface Portico {
   start(): Promise<void>
   /** Writes pending last-use times now (tests; shutdown does it too). */
   flushLastUsed(): Promise<void>
+  flushUsage(): Promise<void>
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
   close(): Promise<void>
 }
@@ -129,7 +132,7 @@ export async function migrate(database: DatabaseHandle, modules: PorticoModule[]
 }
 
 export function builtInModules(): PorticoModule[] {
-  return [platformModule, keysModule, resellersModule, webhooksModule]
+  return [platformModule, keysModule, resellersModule, webhooksModule, usageModule]
 }
 
 export async function createPortico(options: PorticoOptions): Promise<Portico> {
@@ -198,12 +201,14 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   executorRef.current = executor
 
   const lastUsed = new LastUsedTracker(keyStore, log)
+  const usage = new UsageRecorder(db, log)
   const idempotency = new IdempotencyStore(db)
   const observers: RequestObserver[] = [
     (o) => {
       if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
     },
     metrics.observe,
+    usage.observe,
   ]
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
   if (shared) readiness.push({ name: 'redis', check: async () => void (await shared.client.ping()) })
@@ -266,6 +271,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     executor,
     async start() {
       lastUsed.start()
+      usage.start()
       if (config.inProcessWorker) dispatcher.start()
       await invalidation.start()
       const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
@@ -274,6 +280,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       for (const m of modules) await m.start?.({ db, dialect, log, publicUrl: config.publicUrl })
     },
     flushLastUsed: () => lastUsed.flush(),
+    flushUsage: () => usage.flush(),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
@@ -299,6 +306,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       for (const m of modules) await m.stop?.()
       await dispatcher.stop()
       await lastUsed.stop()
+      await usage.stop()
       await limiter.close()
       if (shared) await Promise.all([shared.client.quit().catch(() => {}), shared.subscriber.quit().catch(() => {})])
       await database.close()

@@ -99,7 +99,33 @@ export interface SetupTokensTable {
   used_at: string | null
 }
 
+export interface UsageDailyTable {
+  org_id: string
+  key_id: string
+  day: string
+  outcome: '2xx' | '4xx' | '429' | '5xx'
+  count: number
+}
+
+export interface SessionsTable {
+  token_hash: string
+  user_id: string
+  org_id: string
+  csrf: string
+  created_at: string
+  expires_at: string
+}
+
+export interface FirstRunTable {
+  token_hash: string
+  created_at: string
+  used_at: string | null
+}
+
 export interface CoreTables {
+  usage_daily: UsageDailyTable
+  sessions: SessionsTable
+  first_run: FirstRunTable
   setup_tokens: SetupTokensTable
   organizations: OrganizationsTable
   users: UsersTable

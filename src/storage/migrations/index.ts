@@ -2,10 +2,14 @@ import type { Migration } from 'kysely'
 import { coreMigration } from './001-core.js'
 import { webhooksMigration } from './002-webhooks.js'
 import { membersMigration } from './003-members.js'
+import { usageMigration } from './005-usage.js'
+import { sessionsMigration } from './006-sessions.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
   '001-core': coreMigration,
   '002-webhooks': webhooksMigration,
   '003-members': membersMigration,
+  '005-usage': usageMigration,
+  '006-sessions': sessionsMigration,
 }

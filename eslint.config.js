@@ -23,6 +23,10 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', Buffer: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['src/dashboard/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', setTimeout: 'readonly' } },
+  },
   // Dependency direction: core ← capabilities ← http/mcp/dashboard ← server.ts.
   {
     files: ['src/core/**/*.ts'],

@@ -140,7 +140,9 @@ async function start(config: PorticoConfig, modules: PorticoModule[], out: (line
   const portico = await createPortico({ config, modules, logger: log })
   await portico.start()
   const { url } = await portico.listen()
-  out(`Portico listening on ${url}  (API ${url}/api/v1 · reference ${url}/reference)`)
+  out(`Portico listening on ${url}  (dashboard ${url}/ · API ${url}/api/v1 · reference ${url}/reference)`)
+  const setup = await portico.firstRunLink()
+  if (setup) out(`No organisation yet. Set up Portico (this link works once): ${setup}`)
   return new Promise((resolve) => {
     let stopping = false
     const stop = (signal: string) => {

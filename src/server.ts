@@ -24,6 +24,9 @@ import { LastUsedTracker } from './keys/last-used.js'
 import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
 import { mcpRoutes } from './mcp/mcp-routes.js'
+import { FirstRun } from './dashboard/first-run.js'
+import { dashboardRoutes } from './dashboard/routes.js'
+import { SessionStore } from './dashboard/session-store.js'
 import { Dispatcher } from './webhooks/dispatcher.js'
 import { webhooksModule } from './webhooks/module.js'
 import { usageModule } from './usage/module.js'
@@ -81,6 +84,8 @@ export interface Portico {
   /** Writes pending last-use times now (tests; shutdown does it too). */
   flushLastUsed(): Promise<void>
   flushUsage(): Promise<void>
+  /** On an empty database, a one-time link that creates the first organisation and its Owner. */
+  firstRunLink(): Promise<string | undefined>
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
   close(): Promise<void>
 }
@@ -224,11 +229,25 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       resellerKeyPrefix: config.resellerKeyPrefix,
       limitClasses,
     })
+  const firstRun = new FirstRun(db, { db, outbox, auditWriter })
+  const dashboard = dashboardRoutes({
+    db,
+    registry,
+    executor,
+    members: memberService,
+    sessions: new SessionStore(db),
+    firstRun,
+    limiter,
+    tx: { db, outbox, auditWriter },
+    urls: config,
+    log,
+  })
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute)
   const mounts: RouteMount[] = [
     probeRoutes(readiness, metrics),
     docsRoutes(document),
     mcpRoutes({ registry, executor, guard, observers, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
+    dashboard,
   ]
 
   const app = createHttpApp({
@@ -281,6 +300,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     },
     flushLastUsed: () => lastUsed.flush(),
     flushUsage: () => usage.flush(),
+    firstRunLink: () => firstRun.link(config.publicUrl),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {

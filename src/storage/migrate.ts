@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely'
 import type { AnyDb } from '../core/context.js'
 
 /** Collects Portico's own migrations and those of every mounted module into one ordered set. */
@@ -30,10 +30,22 @@ async function appliedElsewhere(db: AnyDb, known: Set<string>): Promise<Record<s
   }
 }
 
+/**
+ * On PostgreSQL the migrator's own tables are pinned to the connection's current schema: otherwise
+ * it looks them up across every schema and, finding another schema's, skips creating its own.
+ */
+async function migrationSchema(db: AnyDb): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+  return rows[0]?.schema
+}
+
 export async function migrateToLatest(db: AnyDb, sets: Record<string, Migration>[]): Promise<string[]> {
   const known = new Set(sets.flatMap((set) => Object.keys(set)))
+  const schema = await migrationSchema(db)
   const migrator = new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: new CombinedMigrationProvider([...sets, await appliedElsewhere(db, known)]),
     // Modules add their own migrations over time; they need not sort after every one already run.
     allowUnorderedMigrations: true,

@@ -7,7 +7,7 @@ export { defineModule, type PorticoModule, type EventTypeSpec, type LimitClassSp
 export type { OperationContext, TransactionScope, AuditEntry, AnyDb } from './core/context.js'
 export { ApiError, notFound, type ErrorCode } from './core/errors.js'
 export { z, Timestamp, Uuid, isoTimestamp } from './core/schema.js'
-export { PaginationQuery, page, encodeCursor, decodeCursor, toPage, type Cursor } from './core/pagination.js'
+export { PaginationQuery, page, encodeCursor, decodeCursor, toPage, beforeCursor, type Cursor } from './core/pagination.js'
 export { orgIdOf, type Principal } from './core/principal.js'
 export { scopes, type Scope } from './core/scopes.js'
 export type { UploadedFile } from './http/read-body.js'

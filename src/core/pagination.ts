@@ -1,3 +1,4 @@
+import { sql, type Expression, type SqlBool } from 'kysely'
 import { ApiError } from './errors.js'
 import { z } from './schema.js'
 
@@ -46,4 +47,12 @@ export function toPage<R extends { created_at: string; id: string }, T>(
     data: pageRows.map(map),
     next_cursor: more && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
   }
+}
+
+/**
+ * Keyset condition for the page after `cursor` in (created_at desc, id desc) order: a row-value
+ * comparison, which SQLite and PostgreSQL both evaluate with the (…, created_at, id) index.
+ */
+export function beforeCursor(cursor: Cursor, columns: [string, string] = ['created_at', 'id']): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref(columns[0])}, ${sql.ref(columns[1])}) < (${cursor.createdAt}, ${cursor.id})`
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Cursor } from '../core/pagination.js'
+import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { Scope } from '../core/scopes.js'
 import { now, type ApiKeysTable, type CoreTables } from '../storage/db.js'
 
@@ -65,12 +65,7 @@ export class KeyStore {
     const { column, value } = ownedBy(owner)
     let query = this.db.selectFrom('api_keys').selectAll().where(column, '=', value)
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', cursor.createdAt),
-          eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)]),
-        ]),
-      )
+      query = query.where(beforeCursor(cursor))
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }

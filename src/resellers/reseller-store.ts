@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Cursor } from '../core/pagination.js'
+import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { MemberView } from '../members/member-service.js'
 import { now, type CoreDb, type OrganizationsTable, type ResellersTable } from '../storage/db.js'
 
@@ -62,9 +62,7 @@ export class ResellerStore {
     if (filter.externalId !== undefined) query = query.where('external_id', '=', filter.externalId)
     if (filter.status !== undefined) query = query.where('status', '=', filter.status)
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
-      )
+      query = query.where(beforeCursor(cursor))
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }
@@ -97,12 +95,7 @@ export class ResellerStore {
       .select(['users.id', 'users.email', 'users.name', 'users.password_hash', 'memberships.role', 'memberships.created_at'])
       .where('memberships.org_id', '=', orgId)
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('memberships.created_at', '<', cursor.createdAt),
-          eb.and([eb('memberships.created_at', '=', cursor.createdAt), eb('users.id', '<', cursor.id)]),
-        ]),
-      )
+      query = query.where(beforeCursor(cursor, ['memberships.created_at', 'users.id']))
     }
     const rows = await query.orderBy('memberships.created_at', 'desc').orderBy('users.id', 'desc').limit(limit + 1).execute()
     return rows.map((r) => ({

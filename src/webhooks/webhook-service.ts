@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AnyDb, TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { EventTypeSpec } from '../core/module.js'
-import type { Cursor } from '../core/pagination.js'
+import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { OutboxEvent } from '../events/outbox.js'
 import { isoTimestamp } from '../core/schema.js'
 import { assertPublicHost, UnsafeUrlError } from './address-guard.js'
@@ -106,7 +106,7 @@ export class WebhookService {
   list(orgId: string, limit: number, cursor?: Cursor): Promise<WebhookEndpointsTable[]> {
     let query = this.#db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId)
     if (cursor) {
-      query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]))
+      query = query.where(beforeCursor(cursor))
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }
@@ -216,7 +216,7 @@ export class WebhookService {
     let query = this.#db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId).where('endpoint_id', '=', endpointId)
     if (status) query = query.where('status', '=', status as WebhookDeliveriesTable['status'])
     if (cursor) {
-      query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]))
+      query = query.where(beforeCursor(cursor))
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }

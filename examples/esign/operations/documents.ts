@@ -1,4 +1,4 @@
-import { defineOperation, decodeCursor, FileResult, orgIdOf, page, PaginationQuery, toPage, z, ApiError, type UploadedFile } from '../../../src/index.js'
+import { beforeCursor, defineOperation, decodeCursor, FileResult, orgIdOf, page, PaginationQuery, toPage, z, ApiError, type UploadedFile } from '../../../src/index.js'
 import { createDocument, loadDocument, now, requireDraft, sendDocument, view } from '../documents.js'
 import { MAX_FILE_BYTES } from '../pdf.js'
 import { DocumentIdParams, DocumentSchema, RecipientInput, StatusSchema, toDocumentView } from '../schemas.js'
@@ -25,7 +25,7 @@ export const listDocuments = defineOperation({
       .where('org_id', '=', orgIdOf(ctx.principal))
     if (input.status) query = query.where('status', '=', input.status)
     const cursor = decodeCursor(input.cursor)
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]))
+    if (cursor) query = query.where(beforeCursor(cursor))
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit + 1).execute()
     return toPage(rows, input.limit, (row) => {
       const { recipients: _r, fields: _f, ...rest } = toDocumentView(row, [], [])

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ApiError, decodeCursor, defineOperation, notFound, orgIdOf, page, PaginationQuery, toPage, z, type AnyDb, type TransactionScope } from '../../../src/index.js'
+import { ApiError, beforeCursor, decodeCursor, defineOperation, notFound, orgIdOf, page, PaginationQuery, toPage, z, type AnyDb, type TransactionScope } from '../../../src/index.js'
 import { createDocument, hashToken, loadDocument, newToken, now, sendDocument, view } from '../documents.js'
 import { DocumentSchema, TemplateSchema, toTemplateView } from '../schemas.js'
 import { esignDb, type FieldType, type RecipientRole, type TemplatesTable } from '../tables.js'
@@ -49,7 +49,7 @@ export const listTemplates = defineOperation({
       .select(['id', 'org_id', 'title', 'file_name', 'page_count', 'slots', 'direct_link_hash', 'created_at'])
       .where('org_id', '=', orgIdOf(ctx.principal))
     const cursor = decodeCursor(input.cursor)
-    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]))
+    if (cursor) query = query.where(beforeCursor(cursor))
     return toPage(await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit + 1).execute(), input.limit, toTemplateView)
   },
 })

@@ -1,5 +1,5 @@
 import { defineOperation } from '../../core/operation.js'
-import { decodeCursor, page, PaginationQuery, toPage } from '../../core/pagination.js'
+import { decodeCursor, page, PaginationQuery, toPage, beforeCursor } from '../../core/pagination.js'
 import { orgIdOf } from '../../core/principal.js'
 import { z, Timestamp, isoTimestamp } from '../../core/schema.js'
 import type { AuditLogTable, CoreDb } from '../../storage/db.js'
@@ -48,9 +48,7 @@ export const listAuditLog = defineOperation({
     if (input.action) query = query.where('action', '=', input.action)
     const cursor = decodeCursor(input.cursor)
     if (cursor) {
-      query = query.where((eb) =>
-        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
-      )
+      query = query.where(beforeCursor(cursor))
     }
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit + 1).execute()
     return toPage(rows, input.limit, toAuditView)

@@ -1,5 +1,5 @@
 import { defineOperation } from '../../core/operation.js'
-import { decodeCursor, page, PaginationQuery, toPage } from '../../core/pagination.js'
+import { decodeCursor, page, PaginationQuery, toPage, beforeCursor } from '../../core/pagination.js'
 import { orgIdOf } from '../../core/principal.js'
 import { z, isoTimestamp } from '../../core/schema.js'
 import { coreDb } from '../../storage/db.js'
@@ -20,7 +20,7 @@ export const listEvents = defineOperation({
     if (input.type) query = query.where('type', '=', input.type)
     const cursor = decodeCursor(input.cursor)
     if (cursor) {
-      query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]))
+      query = query.where(beforeCursor(cursor))
     }
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit + 1).execute()
     return toPage(rows, input.limit, (r) => ({ id: r.id, object: 'event' as const, type: r.type, timestamp: isoTimestamp(r.created_at)!, data: JSON.parse(r.data) as unknown }))

@@ -9,8 +9,21 @@ const outcomeOf = (status: number): UsageDailyTable['outcome'] =>
  * Counts requests per key, UTC day and outcome in memory and adds them to `usage_daily` every few
  * seconds and on shutdown, with one upsert per counter: no database write per request.
  */
+interface KeyCounts {
+  orgId: string
+  /** Per UTC day: counts for 2xx, 4xx, 429, 5xx. */
+  days: Map<string, [number, number, number, number]>
+}
+
+const outcomes: UsageDailyTable['outcome'][] = ['2xx', '4xx', '429', '5xx']
+const DAY_MS = 86_400_000
+
 export class UsageRecorder {
-  #pending = new Map<string, number>()
+  // Keyed by key id: the principal's id string is the same object on every request, so the map
+  // look-up hashes nothing; the day string is rebuilt only when the UTC day changes.
+  #pending = new Map<string, KeyCounts>()
+  #dayEndsAt = 0
+  #day = ''
   #timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -22,9 +35,25 @@ export class UsageRecorder {
   observe = (outcome: RequestOutcome): void => {
     const p = outcome.principal
     if (!p || p.kind !== 'org_key') return
-    const day = new Date(outcome.at).toISOString().slice(0, 10)
-    const key = `${p.orgId}|${p.keyId}|${day}|${outcomeOf(outcome.status)}`
-    this.#pending.set(key, (this.#pending.get(key) ?? 0) + 1)
+    if (outcome.at >= this.#dayEndsAt || outcome.at < this.#dayEndsAt - DAY_MS) {
+      this.#day = new Date(outcome.at).toISOString().slice(0, 10)
+      this.#dayEndsAt = (Math.floor(outcome.at / DAY_MS) + 1) * DAY_MS
+    }
+    this.#add(p.orgId, p.keyId, this.#day, outcomes.indexOf(outcomeOf(outcome.status)), 1)
+  }
+
+  #add(orgId: string, keyId: string, dayKey: string, outcome: number, n: number): void {
+    let counts = this.#pending.get(keyId)
+    if (!counts) {
+      counts = { orgId, days: new Map() }
+      this.#pending.set(keyId, counts)
+    }
+    let day = counts.days.get(dayKey)
+    if (!day) {
+      day = [0, 0, 0, 0]
+      counts.days.set(dayKey, day)
+    }
+    day[outcome]! += n
   }
 
   start(): void {
@@ -38,8 +67,7 @@ export class UsageRecorder {
     this.#pending = new Map()
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const [key, count] of batch) {
-          const [org_id, key_id, day, outcome] = key.split('|') as [string, string, string, UsageDailyTable['outcome']]
+        for (const { org_id, key_id, day, outcome, count } of rowsOf(batch)) {
           await trx
             .insertInto('usage_daily')
             .values({ org_id, key_id, day, outcome, count })
@@ -49,7 +77,7 @@ export class UsageRecorder {
       })
     } catch (err) {
       this.log.warn({ err }, 'could not write usage counts; will retry')
-      for (const [key, count] of batch) this.#pending.set(key, (this.#pending.get(key) ?? 0) + count)
+      for (const row of rowsOf(batch)) this.#add(row.org_id, row.key_id, row.day, outcomes.indexOf(row.outcome), row.count)
     }
   }
 
@@ -58,4 +86,16 @@ export class UsageRecorder {
     this.#timer = undefined
     await this.flush()
   }
+}
+
+function rowsOf(batch: Map<string, KeyCounts>): UsageDailyTable[] {
+  const rows: UsageDailyTable[] = []
+  for (const [key_id, { orgId, days }] of batch) {
+    for (const [day, counts] of days) {
+      counts.forEach((count, i) => {
+        if (count > 0) rows.push({ org_id: orgId, key_id, day, outcome: outcomes[i]!, count })
+      })
+    }
+  }
+  return rows
 }

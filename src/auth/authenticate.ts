@@ -1,6 +1,6 @@
 import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
-import { parseKey } from '../keys/key-format.js'
+import { checksumMatches, hashKey, parseKeyShape } from '../keys/key-format.js'
 import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
 import type { KeyCache } from './key-cache.js'
 
@@ -19,14 +19,17 @@ export class Authenticator {
 
   async authenticate(presented: string | null, at = Date.now()): Promise<Authenticated> {
     if (presented === null || presented === '') throw new ApiError('missing_api_key', 'No API key was sent: use Authorization: Bearer <key>')
-    // Shape and checksum are checked offline, so typos and random guesses never reach the database.
-    const parsed = parseKey(presented)
+    // Shape is checked first; a cache hit is a key verified before, so it needs no checksum. A miss
+    // checks the checksum offline, so typos and random guesses never reach the database.
+    const parsed = parseKeyShape(presented)
     if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller)) {
       throw new ApiError('invalid_api_key', 'The API key is not valid')
     }
-    let key = this.cache.get(parsed.hash, at)
+    const hash = hashKey(presented)
+    let key = this.cache.get(hash, at)
     if (!key) {
-      key = await this.store.findByHash(parsed.hash)
+      if (!checksumMatches(parsed)) throw new ApiError('invalid_api_key', 'The API key is not valid')
+      key = await this.store.findByHash(hash)
       if (!key) throw new ApiError('invalid_api_key', 'The API key is not valid')
       this.cache.set(key, at)
     }

@@ -9,6 +9,7 @@ import type { AuthGuard } from './auth-guard.js'
 import type { HttpEnv } from './env.js'
 import { errorResponse } from './on-error.js'
 import { readBody } from './read-body.js'
+import { requestHeader } from './request-header.js'
 import type { RequestObserver } from './request-observer.js'
 
 export const API_BASE = '/api/v1'
@@ -37,12 +38,12 @@ export function mountOperations(app: Hono<HttpEnv>, deps: MountDeps): void {
 
 async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps): Promise<Response> {
   const started = performance.now()
-  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
   c.set('operation', op)
   let response: Response
   let principal
   try {
-    const auth = await deps.guard.check({ authorization: c.req.header('authorization'), xApiKey: c.req.header('x-api-key') }, meta.clientIp)
+    const auth = await deps.guard.check({ authorization: requestHeader(c, 'authorization'), xApiKey: requestHeader(c, 'x-api-key') }, meta.clientIp)
     c.set('auth', auth)
     principal = auth.principal
     deps.executor.authorize(op, principal)

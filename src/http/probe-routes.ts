@@ -25,6 +25,6 @@ export function probeRoutes(checks: ReadinessCheck[], metrics: Metrics) {
       const ready = results.every(([, state]) => state === 'ok')
       return c.json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) }, ready ? 200 : 503)
     })
-    app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }))
+    app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }))
   }
 }

@@ -64,13 +64,24 @@ export interface ParsedKey {
   displayPrefix: string
 }
 
+export interface KeyShape {
+  prefix: string
+  body: string
+}
+
+/** `prefix_` + 48 base62 characters, or null. */
+export function parseKeyShape(key: string): KeyShape | null {
+  const match = KEY_SHAPE.exec(key)
+  return match ? { prefix: match[1]!, body: match[2]! } : null
+}
+
+export function checksumMatches(shape: KeyShape): boolean {
+  return checksum(shape.prefix, shape.body.slice(0, RANDOM_LENGTH)) === shape.body.slice(RANDOM_LENGTH)
+}
+
 /** Checks shape and checksum offline; null for anything that cannot be a real key. */
 export function parseKey(key: string): ParsedKey | null {
-  const match = KEY_SHAPE.exec(key)
-  if (!match) return null
-  const prefix = match[1]!
-  const body = match[2]!
-  const random = body.slice(0, RANDOM_LENGTH)
-  if (checksum(prefix, random) !== body.slice(RANDOM_LENGTH)) return null
-  return { prefix, hash: hashKey(key), displayPrefix: displayPrefixOf(key) }
+  const shape = parseKeyShape(key)
+  if (!shape || !checksumMatches(shape)) return null
+  return { prefix: shape.prefix, hash: hashKey(key), displayPrefix: displayPrefixOf(key) }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
+import { requestHeader } from '../request-header.js'
 import { ensureHeader } from './ensure-header.js'
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/
@@ -14,7 +15,7 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
   const header = options.header ?? 'X-Request-Id'
   const generate = options.generate ?? (() => `req_${randomUUID().replaceAll('-', '')}`)
   return async function requestIdMiddleware(c, next) {
-    const sent = c.req.header(header)
+    const sent = requestHeader(c, header.toLowerCase() as Lowercase<string>)
     const id = sent && CLIENT_ID.test(sent) ? sent : generate()
     c.set('requestId', id)
     c.header(header, id)

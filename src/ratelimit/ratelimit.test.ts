@@ -119,7 +119,7 @@ describe.each(engines)('rate limits (%s)', (engine) => {
   it('requests refused for authentication or scope do not spend the key quota', async () => {
     const { key } = await limitKey(server, admin, { general: { limit: 3, window_seconds: 60 } }, ['read'])
     for (let i = 0; i < 10; i++) expect((await server.api('GET', '/keys', { key })).status).toBe(403)
-    for (let i = 0; i < 10; i++) expect((await server.api('GET', '/health', { key: key.slice(0, -1) + 'x' })).status).toBe(401)
+    for (let i = 0; i < 10; i++) expect((await server.api('GET', '/health', { key: key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x') })).status).toBe(401)
     for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
     expect((await server.api('GET', '/health', { key })).status).toBe(429)
   })

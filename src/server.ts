@@ -112,6 +112,23 @@ function connectRedis(url: string, log: Logger): { client: Redis; subscriber: Re
   return { client, subscriber }
 }
 
+/**
+ * Gives Redis its first connection attempt before serving, so the first requests are counted there
+ * rather than logged as an outage; a Redis that refuses or does not answer does not stop start-up.
+ */
+function firstConnection(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      client.off('ready', done).off('error', done)
+      resolve()
+    }
+    const timer = setTimeout(done, timeoutMs)
+    client.once('ready', done).once('error', done)
+  })
+}
+
 /** The webhook dispatcher, in the API process or on its own (`portico worker`). */
 export function createDispatcher(deps: { db: DatabaseHandle['db']; dialect: DatabaseHandle['dialect']; log: Logger; config: PorticoConfig; outbox: TransactionalOutbox }): Dispatcher {
   return new Dispatcher({
@@ -157,6 +174,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   }
 
   const shared = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined
+  if (shared) await firstConnection(shared.client, 2000)
   const limiter: RateLimiter = shared
     ? new ResilientRateLimiter(new RedisRateLimiter(shared.client, config.redisPrefix), new MemoryRateLimiter(), config.rateLimitFailOpen, log)
     : new MemoryRateLimiter()

@@ -28,7 +28,9 @@ describe.runIf(redisUrl).each(engines)('two instances sharing one database and o
 
   beforeAll(async () => {
     db = await createTestDatabase(engine)
-    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_IN_PROCESS_WORKER: '0' }
+    // Fail-closed: if Redis is unreachable the instances answer 503 and the test fails, rather than
+    // each counting on its own and passing for a shared limit.
+    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_IN_PROCESS_WORKER: '0', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' }
     // Migrate once before the instances start, as a deployment would.
     expect(spawnSync(process.execPath, ['bin/portico.mjs', 'migrate'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).status).toBe(0)
     const created = spawnSync(process.execPath, ['bin/portico.mjs', 'org', 'create', '--name', 'Shared'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' })

@@ -11,10 +11,14 @@ export interface RateLimitRequest {
 
 export interface RateLimitDecision {
   policy: RateLimitPolicy
+  /** This policy had room. The request was counted only if every policy of it had room. */
   allowed: boolean
-  /** Requests still available in the window after this one. */
+  /** Requests still available in the window (after this one, if it was counted). */
   remaining: number
-  /** Seconds until a request is certain to be admitted again (the oldest counted request leaves). */
+  /**
+   * Whole seconds, rounded up, until this policy has room again (refused), or until its oldest
+   * counted request leaves the window (allowed), so a client that waits that long is admitted.
+   */
   resetSeconds: number
 }
 
@@ -27,4 +31,9 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   consume(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]>
   close(): Promise<void>
+}
+
+/** Whole seconds from `now` to `at` (ms), rounded up, and at least 1. */
+export function secondsUntil(at: number, now: number): number {
+  return Math.max(1, Math.ceil((at - now) / 1000))
 }

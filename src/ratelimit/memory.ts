@@ -1,4 +1,4 @@
-import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter.js'
+import { secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
 
 interface Log {
   /** Admission times in ms, oldest first; `head` skips entries that left the window. */
@@ -17,22 +17,28 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   consumeSync(requests: RateLimitRequest[], at = Date.now()): RateLimitDecision[] {
-    const logs = requests.map((r) => this.#trimmed(r, at))
-    const full = requests.some((r, i) => logs[i]!.times.length - logs[i]!.head >= r.policy.limit)
-    const decisions = requests.map((r, i) => {
+    const logs: Log[] = []
+    let admit = true
+    for (const request of requests) {
+      const log = this.#trimmed(request, at)
+      logs.push(log)
+      if (log.times.length - log.head >= request.policy.limit) admit = false
+    }
+    const decisions: RateLimitDecision[] = []
+    for (let i = 0; i < requests.length; i++) {
+      const { policy } = requests[i]!
       const log = logs[i]!
       const used = log.times.length - log.head
-      const windowMs = r.policy.windowSeconds * 1000
-      if (used >= r.policy.limit) {
+      if (used >= policy.limit) {
         // The (used - limit + 1)-th oldest must leave before one more fits.
-        const freeAt = log.times[log.head + used - r.policy.limit]! + windowMs
-        return { policy: r.policy, allowed: false, remaining: 0, resetSeconds: Math.max(1, Math.ceil((freeAt - at) / 1000)) }
+        const freeAt = log.times[log.head + used - policy.limit]! + log.windowMs
+        decisions.push({ policy, allowed: false, remaining: 0, resetSeconds: secondsUntil(freeAt, at) })
+        continue
       }
-      if (!full) log.times.push(at)
+      if (admit) log.times.push(at)
       const oldest = log.times[log.head] ?? at
-      const remaining = r.policy.limit - used - (full ? 0 : 1)
-      return { policy: r.policy, allowed: !full, remaining, resetSeconds: Math.max(1, Math.ceil((oldest + windowMs - at) / 1000)) }
-    })
+      decisions.push({ policy, allowed: true, remaining: policy.limit - used - (admit ? 1 : 0), resetSeconds: secondsUntil(oldest + log.windowMs, at) })
+    }
     if (++this.#sweeps % 10_000 === 0) this.#sweep(at)
     return decisions
   }

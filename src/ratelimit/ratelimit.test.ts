@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,11 +33,16 @@ async function limitKey(server: TestServer, adminKey: string, rateLimits: Record
   return { id: minted.body.id as string, key: minted.body.key as string, view: patched.body }
 }
 
-describe.each(engines)('rate limits (%s)', (engine) => {
+// Every behaviour on each database with the in-process limiter, and on Redis when it is configured
+// (fail-closed there, so a silent fallback to in-process counting cannot pass for Redis).
+const setups = [...engines.map((engine) => ({ engine, redis: false })), ...(redisUrl ? [{ engine: 'sqlite' as const, redis: true }] : [])]
+
+describe.each(setups)('rate limits ($engine, Redis: $redis)', ({ engine, redis }) => {
   let server: TestServer
   let admin: string
   beforeAll(async () => {
-    server = await startServer({ engine, modules: [testModule] })
+    const env: Record<string, string> = redis ? { REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } : {}
+    server = await startServer({ engine, modules: [testModule], env })
     admin = (await server.createOrg()).key
   })
   afterAll(() => server.close())
@@ -91,6 +97,21 @@ describe.each(engines)('rate limits (%s)', (engine) => {
     const after = await server.api('GET', '/health', { key })
     expect(after.status).toBe(200)
     expect(parse(after.headers.get('ratelimit')).general!.r).toBe(before - 1)
+  })
+
+  it('a 429 names and times only the class that ran out', async () => {
+    const { key } = await limitKey(server, admin, { send: { limit: 1, window_seconds: 3 } })
+    expect((await server.api('POST', '/test/send', { key })).status).toBe(201)
+    const refused = await server.api('POST', '/test/send', { key })
+    expect(refused.status).toBe(429)
+    expect(refused.body.error.message).toContain('"send"')
+    // general still has room, and its oldest request leaves in about 60 s: it must not set the wait.
+    const wait = Number(refused.headers.get('retry-after'))
+    expect(wait).toBeGreaterThanOrEqual(1)
+    expect(wait).toBeLessThanOrEqual(3)
+    expect(parse(refused.headers.get('ratelimit')).general).toMatchObject({ r: 299 })
+    await new Promise((r) => setTimeout(r, wait * 1000 + 50))
+    expect((await server.api('POST', '/test/send', { key })).status).toBe(201)
   })
 
   it('per-key overrides are shown on the key and refuse unknown classes', async () => {
@@ -171,6 +192,40 @@ describe('when Redis is unreachable', () => {
     }
   })
 
+  it.runIf(redisUrl)('an outage and the recovery are each logged once, and counting is shared again after', async () => {
+    const proxy = await redisProxy(new URL(redisUrl!))
+    const { lines, logger } = capture()
+    const server = await startServer({ env: { REDIS_URL: proxy.url, PORTICO_REDIS_PREFIX: redisPrefix() }, logger })
+    try {
+      const { key } = await server.createOrg()
+      const remaining = async () => {
+        const res = await server.api('GET', '/health', { key })
+        expect(res.status).toBe(200)
+        return parse(res.headers.get('ratelimit')).general!.r!
+      }
+      expect(await remaining()).toBe(299)
+      await proxy.stop()
+      // Counted in this process from zero while Redis is away.
+      for (let i = 0; i < 5; i++) expect(await remaining()).toBe(299 - i)
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
+      await proxy.start()
+      const deadline = Date.now() + 10_000
+      let back = -1
+      while (Date.now() < deadline && !lines.some((l) => l.includes('Redis is back'))) {
+        back = await remaining()
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      // Redis still holds the one request made before the outage.
+      expect(back).toBe(298)
+      expect(await remaining()).toBe(297)
+      expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
+      expect(lines.filter((l) => l.includes('Redis is back'))).toHaveLength(1)
+    } finally {
+      await server.close()
+      await proxy.stop()
+    }
+  })
+
   it('fail-closed answers 503 service_unavailable', async () => {
     const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } })
     try {
@@ -184,3 +239,29 @@ describe('when Redis is unreachable', () => {
     }
   })
 })
+
+/** A TCP hop in front of the real Redis that a test can cut and restore, to stage an outage. */
+async function redisProxy(target: URL) {
+  const sockets = new Set<net.Socket>()
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 6379), target.hostname)
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(a)
+      a.on('error', () => b.destroy())
+      a.on('close', () => (sockets.delete(a), b.destroy()))
+      a.pipe(b)
+    }
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  const port = (relay.address() as net.AddressInfo).port
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start: () => new Promise<void>((resolve, reject) => relay.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        if (!relay.listening) return resolve()
+        relay.close(() => resolve())
+      }),
+  }
+}

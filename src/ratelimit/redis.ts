@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis'
-import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter.js'
+import { secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
 
 /**
  * The sliding-window log of every bucket of one request, checked and recorded in one script, so
  * concurrent instances never admit more than the limit and a refused request is counted nowhere.
  * Time comes from the Redis server, so instances with skewed clocks agree.
  * KEYS: bucket keys. ARGV: member suffix, then (limit, window_ms) per key.
- * Returns, per key: allowed (0/1), remaining, ms until a slot frees.
+ * Returns, per key: room (0/1), remaining, ms until a slot frees (refused) or the oldest leaves.
+ * A key with room reports 1 even when another key refused the request, so only the exhausted
+ * policies are blamed (and timed) in the 429.
  */
 const SCRIPT = `
 local t = redis.call('TIME')
@@ -37,7 +39,7 @@ for i = 1, n do
     local first = oldest[2] and tonumber(oldest[2]) or now
     local left = limit - used[i]
     if not full then left = left - 1 end
-    table.insert(out, full and 0 or 1); table.insert(out, left); table.insert(out, first + window - now)
+    table.insert(out, 1); table.insert(out, left); table.insert(out, first + window - now)
   end
 end
 return out
@@ -67,7 +69,7 @@ export class RedisRateLimiter implements RateLimiter {
       policy: r.policy,
       allowed: out[i * 3] === 1,
       remaining: Math.max(0, out[i * 3 + 1]!),
-      resetSeconds: Math.max(1, Math.ceil(out[i * 3 + 2]! / 1000)),
+      resetSeconds: secondsUntil(out[i * 3 + 2]!, 0),
     }))
   }
 

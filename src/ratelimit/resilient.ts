@@ -4,16 +4,20 @@ import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter
 
 /**
  * Keeps answering when the shared limiter (Redis) is unreachable: fail-open counts in this process
- * instead, fail-closed answers 503. The switch and the recovery are each logged once.
+ * instead, fail-closed answers 503. The switch and the recovery are each logged once. While
+ * degraded, Redis is tried again at most once per `probeMs`, so an outage that times out rather
+ * than refusing connections does not make every request wait for the timeout.
  */
 export class ResilientRateLimiter implements RateLimiter {
   #degraded = false
+  #probeAt = 0
 
   constructor(
     private readonly primary: RateLimiter,
     private readonly fallback: RateLimiter,
     private readonly failOpen: boolean,
     private readonly log: Logger,
+    private readonly probeMs = 1000,
   ) {}
 
   get degraded(): boolean {
@@ -21,6 +25,7 @@ export class ResilientRateLimiter implements RateLimiter {
   }
 
   async consume(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]> {
+    if (this.#degraded && Date.now() < this.#probeAt) return this.#instead(requests, at)
     try {
       const decisions = await this.primary.consume(requests, at)
       if (this.#degraded) {
@@ -29,6 +34,7 @@ export class ResilientRateLimiter implements RateLimiter {
       }
       return decisions
     } catch (err) {
+      this.#probeAt = Date.now() + this.probeMs
       if (!this.#degraded) {
         this.#degraded = true
         this.log.error(
@@ -38,9 +44,13 @@ export class ResilientRateLimiter implements RateLimiter {
             : 'rate limiter: Redis unreachable; refusing requests with 503 until it returns (fail-closed)',
         )
       }
-      if (!this.failOpen) throw new ApiError('service_unavailable', 'Rate limiting is unavailable; retry shortly', { retryAfter: 1 })
-      return this.fallback.consume(requests, at)
+      return this.#instead(requests, at)
     }
+  }
+
+  #instead(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]> {
+    if (!this.failOpen) throw new ApiError('service_unavailable', 'Rate limiting is unavailable; retry shortly', { retryAfter: 1 })
+    return this.fallback.consume(requests, at)
   }
 
   async close(): Promise<void> {

@@ -36,7 +36,7 @@ describe('configuration', () => {
       expect(lines, res.stderr).toHaveLength(1)
       expect(lines[0]).toContain(name)
     }
-  })
+  }, 180_000)
 
   it('accepts 1/true/0/false and relative or absolute file: paths', () => {
     expect(loadConfig({ PORTICO_WEBHOOKS_ALLOW_PRIVATE: 'true' }).webhooksAllowPrivate).toBe(true)
@@ -92,7 +92,7 @@ describe('portico CLI', () => {
       server.kill('SIGTERM')
       await new Promise((r) => server.once('exit', r))
     }
-  })
+  }, 120_000)
 
   it('prints usage for an unknown command and fails', () => {
     const res = cli(['frobnicate'])

@@ -32,6 +32,13 @@ await portico.database.db
   .set({ rate_limits: JSON.stringify({ general: { limit: 100_000_000, window_seconds: 60 } }) })
   .where('org_id', '=', org.id)
   .execute()
+// BENCH_LIMITER=off: every request admitted without counting, to isolate what the limiter costs.
+if (process.env.BENCH_LIMITER === 'off') {
+  portico.executor.deps.limiter = {
+    consume: async (requests) => requests.map(({ policy }) => ({ policy, allowed: true, remaining: policy.limit, resetSeconds: policy.windowSeconds })),
+    close: async () => {},
+  }
+}
 const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
 portico.app.get('/bench/bare', async (c) => {
   const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }

@@ -1,33 +1,56 @@
 // Throughput of an authenticated, rate-limited route with the in-process limiter and with Redis,
-// each as a ratio to the bare route (same operation, no authentication) in the same run.
-// Server pinned to core 0, autocannon to core 1; A/B alternated per round.
-// Usage: REDIS_URL=redis://127.0.0.1:6379 node bench/ratelimit.mjs [rounds=5] [seconds=4]
+// each as a ratio to the bare route (same operation, no authentication) in the same run; and with
+// the limiter replaced by one that counts nothing, so the limiter's own share shows.
+// One server per variant, all pinned to core 0 (only the one under load is busy), autocannon on
+// core 1. Every round measures all four back to back, in a rotating order, so a noisy neighbour
+// affects a round's figures alike and the per-round ratios stay comparable.
+// Usage: REDIS_URL=redis://127.0.0.1:6379 node bench/ratelimit.mjs [rounds=5] [seconds=3]
 import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs'
 
 const rounds = Number(process.argv[2] ?? 5)
-const seconds = Number(process.argv[3] ?? 4)
+const seconds = Number(process.argv[3] ?? 3)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-async function measure(label, env) {
-  const server = await startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('rl'), LOG_LEVEL: 'warn', ...env })
-  const headers = { authorization: `Bearer ${server.key}` }
-  try {
-    await autocannon(`${server.url}/bench/bare`, { seconds: 2 })
-    await autocannon(`${server.url}/api/v1/bench/ping`, { headers, seconds: 2 })
-    const ratios = []
-    for (let i = 1; i <= rounds; i++) {
-      const bare = await autocannon(`${server.url}/bench/bare`, { seconds })
-      const limited = await autocannon(`${server.url}/api/v1/bench/ping`, { headers, seconds })
-      if (limited.non2xx || limited.errors) throw new Error(`${label}: ${limited.non2xx} non-2xx, ${limited.errors} errors`)
-      ratios.push(limited.rps / bare.rps)
-      console.log(`${label.padEnd(10)} round ${i}: bare ${fmt(bare.rps).padStart(7)} req/s, limited ${fmt(limited.rps).padStart(7)} req/s, ratio ${(limited.rps / bare.rps).toFixed(3)}, p99 ${limited.p99} ms`)
-    }
-    return median(ratios)
-  } finally {
-    await server.stop()
-  }
-}
+const start = (env) => startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('rl'), LOG_LEVEL: 'warn', ...env })
+const servers = await Promise.all([
+  start({}),
+  // Fail-closed, so a Redis that cannot be reached fails the run instead of measuring the fallback.
+  start({ REDIS_URL: redisUrl, PORTICO_REDIS_PREFIX: `portico-bench:${process.pid}:`, PORTICO_RATE_LIMIT_FAIL_OPEN: '0' }),
+  start({ BENCH_LIMITER: 'off' }),
+])
+const [memory, redis, none] = servers
+const auth = (server) => ({ url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } })
+const variants = [
+  { name: 'bare', url: `${memory.url}/bench/bare`, headers: {} },
+  { name: 'in-process', ...auth(memory) },
+  { name: 'redis', ...auth(redis) },
+  { name: 'no limiter', ...auth(none) },
+]
 
-const memory = await measure('in-process', {})
-const redis = await measure('redis', { REDIS_URL: redisUrl, PORTICO_REDIS_PREFIX: `portico-bench:${process.pid}:`, PORTICO_RATE_LIMIT_FAIL_OPEN: '0' })
-console.log(`median ratio to bare: in-process ${memory.toFixed(3)} (target ≥ 0.90), Redis ${redis.toFixed(3)} (target ≥ 0.60)`)
+try {
+  for (const v of variants) await autocannon(v.url, { headers: v.headers, seconds: 2 })
+  const ratios = { 'in-process': [], redis: [], 'no limiter': [] }
+  for (let round = 1; round <= rounds; round++) {
+    const rps = {}
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + round) % variants.length]
+      const result = await autocannon(v.url, { headers: v.headers, seconds })
+      if (result.non2xx || result.errors) throw new Error(`${v.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+      rps[v.name] = result
+    }
+    const line = [`round ${round}: bare ${fmt(rps.bare.rps).padStart(6)} req/s`]
+    for (const name of Object.keys(ratios)) {
+      ratios[name].push(rps[name].rps / rps.bare.rps)
+      line.push(`${name} ${fmt(rps[name].rps).padStart(6)} (${(rps[name].rps / rps.bare.rps).toFixed(3)}, p99 ${rps[name].p99} ms)`)
+    }
+    console.log(line.join(' · '))
+  }
+  const m = Object.fromEntries(Object.entries(ratios).map(([name, r]) => [name, median(r)]))
+  console.log(
+    `median ratio to bare: in-process ${m['in-process'].toFixed(3)} (target ≥ 0.90), Redis ${m.redis.toFixed(3)} (target ≥ 0.60), no limiter ${m['no limiter'].toFixed(3)}`,
+  )
+  const own = (name) => median(ratios[name].map((r, i) => r / ratios['no limiter'][i])).toFixed(3)
+  console.log(`the limiter alone (median of per-round ratio ÷ no-limiter ratio): in-process ${own('in-process')}, Redis ${own('redis')}`)
+} finally {
+  await Promise.all(servers.map((s) => s.stop()))
+}

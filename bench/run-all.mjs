@@ -4,7 +4,7 @@ import { root } from './lib.mjs'
 
 const runs = [
   ['node', ['bench/auth.mjs', '5', '5']],
-  ['node', ['bench/ratelimit.mjs', '3', '4']],
+  ['node', ['bench/ratelimit.mjs', '5', '3']],
   ['node', ['--import', 'tsx', 'bench/webhooks.ts', '2000']],
 ]
 for (const [cmd, args] of runs) {

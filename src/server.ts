@@ -144,10 +144,14 @@ export function createDispatcher(deps: { db: DatabaseHandle['db']; dialect: Data
   })
 }
 
-/** Deployer and module classes over the defaults: a module may tighten `send` or add its own. */
-function limitClassesOf(modules: PorticoModule[]): LimitClassSpec[] {
+/**
+ * Portico's defaults, then the modules' classes (a module may tighten `send` or add its own), then
+ * the deployer's (PORTICO_RATE_LIMITS): the last word wins.
+ */
+function limitClassesOf(modules: PorticoModule[], deployer: LimitClassSpec[]): LimitClassSpec[] {
   const byName = new Map(defaultLimitClasses.map((c) => [c.name, c]))
   for (const m of modules) for (const c of m.limitClasses ?? []) byName.set(c.name, c)
+  for (const c of deployer) byName.set(c.name, c)
   return [...byName.values()]
 }
 
@@ -169,7 +173,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
 
   const registry = new OperationRegistry()
   for (const m of modules) registry.add(...(m.operations ?? []))
-  const limitClasses = limitClassesOf(modules)
+  const limitClasses = limitClassesOf(modules, config.rateLimitClasses)
   const policies = new LimitPolicies(limitClasses)
   for (const op of registry.all()) {
     if (!policies.has(op.limit)) throw new Error(`operation ${op.id} names rate-limit class "${op.limit}", which no module declares`)

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { LimitClassSpec } from './module.js'
 
 /** Raised for a bad setting; the CLI prints its message as the one line that stops the start. */
 export class ConfigError extends Error {
@@ -26,6 +27,8 @@ export interface PorticoConfig {
   logLevel: string
   /** fail-open keeps serving with an in-process limiter while Redis is away; fail-closed answers 503. */
   rateLimitFailOpen: boolean
+  /** The deployer's rate-limit classes: they add classes and replace the defaults and modules' ones. */
+  rateLimitClasses: LimitClassSpec[]
   /** Seconds a verified key stays in the in-memory cache before it is re-read from the database. */
   keyCacheTtlSeconds: number
   /** Failed authentications one client address may make per minute before it gets 429. */
@@ -102,6 +105,22 @@ function parseRedisPrefix(value: string | undefined): string {
   return v
 }
 
+const LIMIT_CLASS = /^([a-z][a-z0-9_]{0,31})=(\d{1,9})\/(\d{1,5})$/
+
+/** `general=600/60,send=10/60`: class name = requests / window in seconds (at most a day). */
+function parseLimitClasses(value: string | undefined): LimitClassSpec[] {
+  if (value === undefined || value.trim() === '') return []
+  return value.split(',').map((item) => {
+    const m = LIMIT_CLASS.exec(item.replace(/\s+/g, ''))
+    const limit = Number(m?.[2])
+    const windowSeconds = Number(m?.[3])
+    if (!m || limit < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+      throw new ConfigError('PORTICO_RATE_LIMITS', `expected name=requests/seconds, comma-separated (general=600/60,send=10/60), got "${item.trim()}"`)
+    }
+    return { name: m[1]!, limit, windowSeconds }
+  })
+}
+
 export function loadConfig(env: Env = process.env): PorticoConfig {
   const port = parseInteger('PORT', env.PORT, 3000, 0, 65535)
   const host = env.HOST?.trim() || '127.0.0.1'
@@ -130,6 +149,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     publicUrlConfigured: Boolean(env.PORTICO_PUBLIC_URL),
     logLevel,
     rateLimitFailOpen: parseBoolean('PORTICO_RATE_LIMIT_FAIL_OPEN', env.PORTICO_RATE_LIMIT_FAIL_OPEN, true),
+    rateLimitClasses: parseLimitClasses(env.PORTICO_RATE_LIMITS),
     keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),
     authFailuresPerMinute: parseInteger('PORTICO_AUTH_FAILURES_PER_MINUTE', env.PORTICO_AUTH_FAILURES_PER_MINUTE, 20, 1, 1_000_000),
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),

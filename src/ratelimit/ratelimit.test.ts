@@ -2,6 +2,7 @@ import net from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../core/config.js'
 import { defineModule, defineOperation, z } from '../index.js'
 import { engines, redisPrefix, redisUrl, startServer, type TestServer } from '../../test/harness.js'
 
@@ -143,6 +144,35 @@ describe.each(setups)('rate limits ($engine, Redis: $redis)', ({ engine, redis }
     for (let i = 0; i < 10; i++) expect((await server.api('GET', '/health', { key: key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x') })).status).toBe(401)
     for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
     expect((await server.api('GET', '/health', { key })).status).toBe(429)
+  })
+})
+
+describe('deployer classes (PORTICO_RATE_LIMITS)', () => {
+  it('replace the defaults and the modules\' classes', async () => {
+    const server = await startServer({ modules: [testModule], env: { PORTICO_RATE_LIMITS: 'general=3/10, send=1/5' } })
+    try {
+      const { key } = await server.createOrg()
+      const sent = await server.api('POST', '/test/send', { key })
+      expect(sent.headers.get('ratelimit-policy')).toBe('"general";q=3;w=10, "send";q=1;w=5')
+      expect((await server.api('POST', '/test/send', { key })).status).toBe(429)
+      expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      const refused = await server.api('GET', '/health', { key })
+      expect(refused.status).toBe(429)
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(10)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuse a malformed value, naming the variable', () => {
+    for (const value of ['general=0/60', 'general=10', 'General=1/1', 'general=1/100000', 'general=5/60,,']) {
+      expect(() => loadConfig({ PORTICO_RATE_LIMITS: value })).toThrow(/^PORTICO_RATE_LIMITS: /)
+    }
+    expect(loadConfig({ PORTICO_RATE_LIMITS: 'general=600/60,export=5/3600' }).rateLimitClasses).toEqual([
+      { name: 'general', limit: 600, windowSeconds: 60 },
+      { name: 'export', limit: 5, windowSeconds: 3600 },
+    ])
   })
 })
 

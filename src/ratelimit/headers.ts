@@ -1,9 +1,12 @@
-import type { RateLimitDecision } from './limiter.js'
+import type { RateLimitDecision, RateLimitPolicy } from './limiter.js'
 
 /** IETF draft-ietf-httpapi-ratelimit-headers (-10 and later) structured-field syntax. */
-export function rateLimitHeaders(decisions: RateLimitDecision[]): { policy: string; state: string } {
-  return {
-    policy: decisions.map((d) => `"${d.policy.name}";q=${d.policy.limit};w=${d.policy.windowSeconds}`).join(', '),
-    state: decisions.map((d) => `"${d.policy.name}";r=${d.remaining};t=${d.resetSeconds}`).join(', '),
-  }
+export function rateLimitPolicyHeader(policies: RateLimitPolicy[]): string {
+  return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSeconds}`).join(', ')
+}
+
+export function rateLimitStateHeader(decisions: RateLimitDecision[]): string {
+  let state = ''
+  for (const d of decisions) state += `${state ? ', ' : ''}"${d.policy.name}";r=${d.remaining};t=${d.resetSeconds}`
+  return state
 }

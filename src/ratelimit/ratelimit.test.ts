@@ -126,6 +126,17 @@ describe.each(setups)('rate limits ($engine, Redis: $redis)', ({ engine, redis }
     expect(cleared.body.rate_limits).toEqual({})
   })
 
+  it('an override takes effect at once on a key already in use', async () => {
+    const { id, key } = (await server.api('POST', '/keys', { key: admin, body: { name: 'in use' } })).body
+    expect((await server.api('GET', '/health', { key })).headers.get('ratelimit-policy')).toBe('"general";q=300;w=60')
+    await server.api('PATCH', `/keys/${id}`, { key: admin, body: { rate_limits: { general: { limit: 2, window_seconds: 60 } } } })
+    const next = await server.api('GET', '/health', { key })
+    expect(next.headers.get('ratelimit-policy')).toBe('"general";q=2;w=60')
+    // The request before the override counts towards it: this is the second of two.
+    expect(parse(next.headers.get('ratelimit')).general!.r).toBe(0)
+    expect((await server.api('GET', '/health', { key })).status).toBe(429)
+  })
+
   it('an organisation override applies to all its keys', async () => {
     const org = await server.createOrg('Tight org')
     await server.portico.database.db

@@ -6,9 +6,9 @@ import { FileResult, type Operation } from '../core/operation.js'
 import { audienceOf, type Principal } from '../core/principal.js'
 import { runInTransaction } from '../core/transaction.js'
 import { parseRateLimits, type RateLimitOverride } from '../keys/key-store.js'
-import type { RateLimitDecision, RateLimiter } from '../ratelimit/limiter.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRequest } from '../ratelimit/limiter.js'
 import type { LimitPolicies } from '../ratelimit/policies.js'
-import { rateLimitHeaders } from '../ratelimit/headers.js'
+import { rateLimitPolicyHeader, rateLimitStateHeader } from '../ratelimit/headers.js'
 import { validateInput, type RawInput } from './validate-input.js'
 
 export interface ExecutorDeps {
@@ -30,6 +30,13 @@ export interface Caller {
   bucket: string
   keyLimits: Record<string, RateLimitOverride>
   orgLimits: Record<string, RateLimitOverride>
+  /** What to count for each operation class, resolved on first use and kept with the cached key row. */
+  plans: Map<string, AdmissionPlan>
+}
+
+interface AdmissionPlan {
+  requests: RateLimitRequest[]
+  policyHeader: string
 }
 
 const callers = new WeakMap<Authenticated['key'], Caller>()
@@ -43,6 +50,7 @@ export function callerFromKey(auth: Authenticated): Caller {
       bucket: auth.key.id,
       keyLimits: parseRateLimits(auth.key.rate_limits),
       orgLimits: parseRateLimits(auth.key.org_rate_limits),
+      plans: new Map(),
     }
     callers.set(auth.key, caller)
   }
@@ -80,22 +88,31 @@ export class OperationExecutor {
     return (op.audience === 'any' || audienceOf(principal) === op.audience) && (op.scope === null || principal.scopes.includes(op.scope))
   }
 
-  /** Spends one request from every class the operation belongs to; 429 when any is exhausted. */
+  /** Spends one request from every class the operation belongs to (or none); 429 when any is exhausted. */
   async admit(op: Operation, caller: Caller): Promise<Admission> {
-    const { policies, limiter } = this.deps
-    const requests = [{ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) }]
-    if (op.limit !== 'general') {
-      requests.push({ bucket: `${caller.bucket}:${op.limit}`, policy: policies.resolve(op.limit, caller.orgLimits, caller.keyLimits) })
+    let plan = caller.plans.get(op.limit)
+    if (!plan) {
+      plan = this.#plan(op.limit, caller)
+      caller.plans.set(op.limit, plan)
     }
-    const decisions = await limiter.consume(requests)
-    const { policy, state } = rateLimitHeaders(decisions)
-    const headers = { 'RateLimit-Policy': policy, RateLimit: state }
+    const decisions = await this.deps.limiter.consume(plan.requests)
+    const headers = { 'RateLimit-Policy': plan.policyHeader, RateLimit: rateLimitStateHeader(decisions) }
     const denied = decisions.filter((d) => !d.allowed)
     if (denied.length > 0) {
       const retryAfter = Math.max(...denied.map((d) => d.resetSeconds))
       throw new ApiError('rate_limited', `Rate limit "${denied[0]!.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
     }
     return { decisions, headers }
+  }
+
+  /** `general` for every operation, plus the operation's own class. */
+  #plan(limit: string, caller: Caller): AdmissionPlan {
+    const { policies } = this.deps
+    const requests = [{ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) }]
+    if (limit !== 'general') {
+      requests.push({ bucket: `${caller.bucket}:${limit}`, policy: policies.resolve(limit, caller.orgLimits, caller.keyLimits) })
+    }
+    return { requests, policyHeader: rateLimitPolicyHeader(requests.map((r) => r.policy)) }
   }
 
   context(op: Operation, principal: Principal, meta: RequestMeta): OperationContext {

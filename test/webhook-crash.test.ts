@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditWriter } from '../src/audit/audit-writer.js'
 import { runInTransaction, systemMeta } from '../src/core/transaction.js'
 import { TransactionalOutbox } from '../src/events/outbox.js'
+import { webhookDb } from '../src/webhooks/tables.js'
 import { WebhookService } from '../src/webhooks/webhook-service.js'
 import { engines, startServer, type TestServer } from './harness.js'
 import { startReceiver, waitFor } from './webhook-receiver.js'
@@ -62,6 +63,10 @@ describe.each(engines)('a webhook worker killed mid-backlog (%s)', (engine) => {
     }
     expect(idsByEvent.size).toBe(EVENTS)
     for (const ids of idsByEvent.values()) expect(ids.size).toBe(1)
+    // Every delivery ends settled, none stranded in a dead worker's lease.
+    const rows = await webhookDb(db).selectFrom('webhook_deliveries').select(['status', 'lease_until']).where('org_id', '=', orgId).execute()
+    expect(rows).toHaveLength(EVENTS)
+    expect(rows.every((r) => r.status === 'succeeded' && r.lease_until === null)).toBe(true)
     await receiver.close()
   }, 180_000)
 })

@@ -7,25 +7,37 @@ export interface Received {
   at: number
 }
 
-/** A real HTTP endpoint for deliveries; `respond` decides each answer's status. */
-export async function startReceiver(respond: (n: number) => number | { status: number; headers?: Record<string, string> } = () => 200) {
+export type Answer = number | { status: number; headers?: Record<string, string>; body?: string }
+
+/**
+ * A real HTTP endpoint for deliveries; `respond` decides each answer (it may return a promise, one
+ * that never settles to play a receiver that hangs). `n` counts requests from 1.
+ */
+export async function startReceiver(respond: (n: number, received: Received) => Answer | Promise<Answer> = () => 200) {
   const received: Received[] = []
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      received.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() })
-      const answer = respond(received.length)
-      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer
-      res.writeHead(status, headers).end('ok')
+      const entry = { headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() }
+      received.push(entry)
+      void Promise.resolve(respond(received.length, entry)).then((answer) => {
+        const { status, headers, body } = typeof answer === 'number' ? { status: answer, headers: {}, body: 'ok' } : answer
+        if (!res.destroyed) res.writeHead(status, headers).end(body ?? 'ok')
+      })
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/hook`,
+    port,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
 

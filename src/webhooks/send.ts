@@ -1,7 +1,8 @@
+import dns from 'node:dns/promises'
 import http from 'node:http'
 import https from 'node:https'
-import type { LookupFunction } from 'node:net'
-import { assertPublicHost } from './address-guard.js'
+import net, { type LookupFunction } from 'node:net'
+import { assertPublicHost, UnsafeUrlError } from './address-guard.js'
 
 export interface SendResult {
   status: number | null
@@ -10,7 +11,15 @@ export interface SendResult {
   retryAfterSeconds: number | null
 }
 
-const TIMEOUT_MS = 15_000
+export interface SendOptions {
+  allowPrivate: boolean
+  /** Whole-attempt budget (DNS, connect, request, response); at most 15 s. */
+  timeoutMs: number
+  /** Clock for an HTTP-date `Retry-After`. */
+  now?: () => number
+}
+
+export const SEND_TIMEOUT_MS = 15_000
 const MAX_RESPONSE_BYTES = 64 * 1024
 
 /**
@@ -19,10 +28,10 @@ const MAX_RESPONSE_BYTES = 64 * 1024
  */
 function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    assertPublicHostOrAny(hostname, allowPrivate).then(
+    const resolved = allowPrivate ? dns.lookup(hostname, { all: true, verbatim: true }) : assertPublicHost(hostname)
+    resolved.then(
       (addresses) => {
-        const wantAll = typeof options === 'object' && options !== null && (options as { all?: boolean }).all
-        if (wantAll) (callback as (err: null, a: { address: string; family: number }[]) => void)(null, addresses)
+        if (options.all) (callback as (err: null, a: { address: string; family: number }[]) => void)(null, addresses)
         else callback(null, addresses[0]!.address, addresses[0]!.family)
       },
       (err: Error) => callback(err as NodeJS.ErrnoException, '', 0),
@@ -30,41 +39,65 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   }
 }
 
-async function assertPublicHostOrAny(hostname: string, allowPrivate: boolean) {
-  if (!allowPrivate) return assertPublicHost(hostname)
-  const { lookup } = await import('node:dns/promises')
-  return lookup(hostname, { all: true, verbatim: true })
+/** Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now: number): number | null {
+  if (!value) return null
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v)
+  const at = Date.parse(v)
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000))
 }
 
-/** POSTs one signed delivery; only a 2xx counts as success. */
-export function send(url: string, headers: Record<string, string>, body: string, allowPrivate: boolean): Promise<SendResult> {
+/** POSTs one signed delivery; only a 2xx counts as success. Never rejects: failures are results. */
+export async function send(url: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
   const started = performance.now()
+  const elapsed = () => Math.round(performance.now() - started)
   const target = new URL(url)
-  const client = target.protocol === 'https:' ? https : http
-  return new Promise((resolve) => {
-    const finish = (status: number | null, error: string | null, retryAfter: string | undefined = undefined) => {
-      const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : retryAfter ? Math.max(0, Math.ceil((Date.parse(retryAfter) - Date.now()) / 1000)) || null : null
-      resolve({ status, error, latencyMs: Math.round(performance.now() - started), retryAfterSeconds: seconds })
+  // Node skips `lookup` for an IP-literal host, so such a URL is checked here instead.
+  const literal = target.hostname.replace(/^\[|\]$/g, '')
+  if (!options.allowPrivate && net.isIP(literal)) {
+    try {
+      await assertPublicHost(literal)
+    } catch (err) {
+      return { status: null, error: err instanceof UnsafeUrlError ? err.message : 'refused', latencyMs: elapsed(), retryAfterSeconds: null }
     }
-    const request = client.request(
-      target,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Portico-Webhooks/1', 'content-length': Buffer.byteLength(body), ...headers },
-        lookup: guardedLookup(allowPrivate),
-        timeout: TIMEOUT_MS,
-      },
-      (response) => {
-        let received = 0
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length
-          if (received > MAX_RESPONSE_BYTES) response.destroy()
-        })
-        response.on('end', () => finish(response.statusCode ?? null, null, response.headers['retry-after'] as string | undefined))
-        response.on('error', () => finish(response.statusCode ?? null, null, response.headers['retry-after'] as string | undefined))
-      },
-    )
-    request.on('timeout', () => request.destroy(new Error('timed out after 15 s')))
+  }
+  const client = target.protocol === 'https:' ? https : http
+  const timeoutMs = Math.min(options.timeoutMs, SEND_TIMEOUT_MS)
+  return new Promise((resolve) => {
+    let settled = false
+    const finish = (status: number | null, error: string | null, retryAfter?: string) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
+      resolve({ status, error, latencyMs: elapsed(), retryAfterSeconds: parseRetryAfter(retryAfter, (options.now ?? Date.now)()) })
+    }
+    const request = client.request(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Portico-Webhooks/1', 'content-length': Buffer.byteLength(body), ...headers },
+      lookup: guardedLookup(options.allowPrivate),
+    })
+    // One budget for the whole attempt: a socket timeout alone would let a slow drip go on for ever.
+    const deadline = setTimeout(() => {
+      request.destroy()
+      finish(null, `timed out after ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s`)
+    }, timeoutMs)
+    request.on('response', (response) => {
+      const status = response.statusCode ?? null
+      const retryAfter = response.headers['retry-after']
+      let received = 0
+      // The body is read (so the connection can be reused) but not kept; a huge one is cut short.
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        if (received > MAX_RESPONSE_BYTES) {
+          response.destroy()
+          finish(status, null, retryAfter)
+        }
+      })
+      response.on('end', () => finish(status, null, retryAfter))
+      response.on('close', () => finish(status, null, retryAfter))
+      response.on('error', () => finish(status, null, retryAfter))
+    })
     request.on('error', (err) => finish(null, err.message.slice(0, 300)))
     request.end(body)
   })

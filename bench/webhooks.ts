@@ -3,12 +3,13 @@
  * in-process dispatcher) pinned to core 0, a local receiver pinned to core 1.
  * Usage: node --import tsx bench/webhooks.ts [events=2000]
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import readline from 'node:readline'
 import { pino } from 'pino'
 import { auditWriter } from '../src/audit/audit-writer.js'
 import { createOrganization } from '../src/cli.js'
 import { loadConfig } from '../src/core/config.js'
+import type { TransactionScope } from '../src/core/context.js'
 import { runInTransaction, systemMeta } from '../src/core/transaction.js'
 import { TransactionalOutbox } from '../src/events/outbox.js'
 import { createPortico } from '../src/server.js'
@@ -17,6 +18,9 @@ import { WebhookService } from '../src/webhooks/webhook-service.js'
 import { median, pinned, tempDatabaseUrl } from './lib.mjs'
 
 const total = Number(process.argv[2] ?? 2000)
+// This process (API + in-process dispatcher) on core 0, every thread of it; the receiver on core 1.
+const canPin = (pinned(0, process.execPath, []) as [string])[0] === 'taskset'
+if (canPin) spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
 const [cmd, args] = pinned(1, process.execPath, ['bench/webhook-receiver.mjs']) as [string, string[]]
 const receiver = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
 const lines = readline.createInterface({ input: receiver.stdout! })
@@ -29,16 +33,14 @@ try {
   await portico.start()
   const { org } = await createOrganization(portico.database, config, 'Bench')
   const db = portico.database.db
-  await portico.services.webhooks.create(
-    { db: db as never, emit: async () => {}, audit: async () => {} },
-    org.id,
-    { url, events: ['*'] },
-  )
+  // The bench commits events through its own outbox, fanned out exactly as the server's is.
   const outbox = new TransactionalOutbox()
   outbox.onAppend(new WebhookService(db, true, () => [], () => portico.services.webhookDispatcher.nudge()).fanOut)
+  const transact = <T>(fn: (tx: TransactionScope) => Promise<T>) => runInTransaction({ db, outbox, auditWriter }, null, systemMeta(), org.id, fn)
+  await portico.services.webhooks.create(transact, org.id, { url, events: ['*'] })
   const committed = new Map<number, number>()
   const emit = async (from: number, count: number) => {
-    await runInTransaction({ db, outbox, auditWriter }, null, systemMeta(), org.id, async (tx) => {
+    await transact(async (tx) => {
       for (let i = from; i < from + count; i++) await tx.emit('bench.event', { n: i })
     })
     const at = Date.now()

@@ -24,5 +24,10 @@ export const webhooksModule = defineModule({
       summary: 'An endpoint was disabled: it answered 410 Gone, or every delivery failed for 3 days',
       schema: z.object({ webhook: WebhookSchema, reason: z.string() }),
     },
+    {
+      type: 'webhook.test',
+      summary: 'A test delivery, sent to one endpoint by POST /webhooks/{id}/test',
+      schema: z.object({ webhook_id: z.uuid(), message: z.string() }),
+    },
   ],
 })

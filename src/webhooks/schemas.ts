@@ -20,6 +20,11 @@ export const WebhookWithSecretSchema = WebhookSchema.extend({
   previous_secret_expires_at: Timestamp.nullable().openapi({ description: 'During a rotation, the old secret also signs until then.' }),
 }).openapi('WebhookEndpointWithSecret')
 
+/** What create and rotate answer: the secret is null in an idempotent replay (GET /webhooks/{id} shows it). */
+export const IssuedWebhookSchema = WebhookWithSecretSchema.extend({
+  secret: z.string().nullable().openapi({ description: 'Standard Webhooks secret (`whsec_…`); null in an idempotent replay, where `GET /webhooks/{id}` shows it.' }),
+}).openapi('IssuedWebhookEndpoint')
+
 export const DeliverySchema = z
   .object({
     id: Uuid,

@@ -5,6 +5,7 @@ import type { EventTypeSpec } from '../core/module.js'
 import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { OutboxEvent } from '../events/outbox.js'
 import { isoTimestamp } from '../core/schema.js'
+import { now } from '../storage/db.js'
 import { assertPublicHost, UnsafeUrlError } from './address-guard.js'
 import { DELIVERY_WINDOW_MS } from './retry-schedule.js'
 import { newSecret } from './signing.js'
@@ -18,6 +19,9 @@ export interface WebhookInput {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Runs a unit of work in one transaction (an operation's `ctx.transaction`). */
+export type Transact = <T>(fn: (tx: TransactionScope) => Promise<T>) => Promise<T>
 
 /** Endpoints, the deliveries the outbox fans out to them, and the operations on deliveries. */
 export class WebhookService {
@@ -36,11 +40,12 @@ export class WebhookService {
     return this.eventTypes().map((e) => ({ type: e.type, summary: e.summary }))
   }
 
-  /** Event types an endpoint may subscribe to: every module's, Portico's own and the test event. */
+  /** Event types an endpoint may subscribe to: every module's, Portico's own (the test event among them). */
   knownTypes(): string[] {
-    return [...this.eventTypes().map((e) => e.type), 'webhook.test']
+    return this.eventTypes().map((e) => e.type)
   }
 
+  /** May resolve DNS, so it runs before the transaction opens: a slow resolver must not hold a write lock. */
   async validate(input: WebhookInput): Promise<void> {
     const fields: Record<string, string> = {}
     if (input.url !== undefined) {
@@ -70,9 +75,13 @@ export class WebhookService {
     if (first) throw new ApiError('validation_error', `${first[0]} ${first[1]}`, { fields })
   }
 
-  async create(tx: TransactionScope, orgId: string, input: Required<Pick<WebhookInput, 'url' | 'events'>> & WebhookInput): Promise<WebhookEndpointsTable> {
+  async create(transact: Transact, orgId: string, input: Required<Pick<WebhookInput, 'url' | 'events'>> & WebhookInput): Promise<WebhookEndpointsTable> {
     await this.validate(input)
-    const at = iso(Date.now())
+    return transact((tx) => this.#insert(tx, orgId, input))
+  }
+
+  async #insert(tx: TransactionScope, orgId: string, input: Required<Pick<WebhookInput, 'url' | 'events'>> & WebhookInput): Promise<WebhookEndpointsTable> {
+    const at = now()
     const row: WebhookEndpointsTable = {
       id: randomUUID(),
       org_id: orgId,
@@ -111,11 +120,15 @@ export class WebhookService {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }
 
-  async update(tx: TransactionScope, orgId: string, id: string, input: WebhookInput): Promise<WebhookEndpointsTable> {
+  async update(transact: Transact, orgId: string, id: string, input: WebhookInput): Promise<WebhookEndpointsTable> {
     await this.validate(input)
+    return transact((tx) => this.#patch(tx, orgId, id, input))
+  }
+
+  async #patch(tx: TransactionScope, orgId: string, id: string, input: WebhookInput): Promise<WebhookEndpointsTable> {
     const db = webhookDb(tx.db)
     await this.require(orgId, id, db)
-    const patch: Partial<WebhookEndpointsTable> = { updated_at: iso(Date.now()) }
+    const patch: Partial<WebhookEndpointsTable> = { updated_at: now() }
     if (input.url !== undefined) patch.url = input.url
     if (input.events !== undefined) patch.events = JSON.stringify([...new Set(input.events)])
     if (input.description !== undefined) patch.description = input.description
@@ -132,14 +145,14 @@ export class WebhookService {
   async rotateSecret(tx: TransactionScope, orgId: string, id: string, graceSeconds: number): Promise<WebhookEndpointsTable> {
     const db = webhookDb(tx.db)
     const current = await this.require(orgId, id, db)
-    const now = Date.now()
+    const at = Date.now()
     const row = await db
       .updateTable('webhook_endpoints')
       .set({
         secret: newSecret(),
         previous_secret: graceSeconds > 0 ? current.secret : null,
-        previous_secret_expires_at: graceSeconds > 0 ? iso(now + graceSeconds * 1000) : null,
-        updated_at: iso(now),
+        previous_secret_expires_at: graceSeconds > 0 ? iso(at + graceSeconds * 1000) : null,
+        updated_at: iso(at),
       })
       .where('id', '=', id)
       .where('org_id', '=', orgId)
@@ -201,11 +214,11 @@ export class WebhookService {
 
   async sendTest(tx: TransactionScope, orgId: string, id: string): Promise<WebhookDeliveriesTable> {
     const db = webhookDb(tx.db)
-    await this.require(orgId, id, db)
-    const now = Date.now()
+    requireEnabled(await this.require(orgId, id, db))
+    const at = Date.now()
     const msgId = `msg_${randomUUID().replaceAll('-', '')}`
-    const payload = JSON.stringify({ type: 'webhook.test', timestamp: isoTimestamp(now), data: { webhook_id: id, message: 'This is a test delivery from Portico.' } })
-    const row = this.#delivery(orgId, id, null, msgId, 'webhook.test', payload, now)
+    const payload = JSON.stringify({ type: 'webhook.test', timestamp: isoTimestamp(at), data: { webhook_id: id, message: 'This is a test delivery from Portico.' } })
+    const row = this.#delivery(orgId, id, null, msgId, 'webhook.test', payload, at)
     await db.insertInto('webhook_deliveries').values(row).execute()
     await tx.audit({ action: 'webhook.test_sent', targetType: 'webhook_endpoint', targetId: id })
     this.nudge()
@@ -224,11 +237,11 @@ export class WebhookService {
   /** A manual retry resends the same message (same webhook-id) once more, now. */
   async retry(tx: TransactionScope, orgId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveriesTable> {
     const db = webhookDb(tx.db)
-    await this.require(orgId, endpointId, db)
-    const now = Date.now()
+    const endpoint = await this.require(orgId, endpointId, db)
+    const at = Date.now()
     const row = await db
       .updateTable('webhook_deliveries')
-      .set({ status: 'pending', next_attempt_at: iso(now), lease_until: null, completed_at: null })
+      .set({ status: 'pending', next_attempt_at: iso(at), lease_until: null, completed_at: null })
       .where('id', '=', deliveryId)
       .where('endpoint_id', '=', endpointId)
       .where('org_id', '=', orgId)
@@ -240,10 +253,17 @@ export class WebhookService {
       if (!exists) throw new ApiError('not_found', 'Delivery not found')
       throw new ApiError('conflict', 'The delivery is being sent right now; retry when it has finished')
     }
+    // Checked after the delivery is known, so a foreign delivery id stays a 404; the update rolls back.
+    requireEnabled(endpoint)
     // Past its 24-hour window a manual retry gets one attempt; within it, the usual schedule continues.
-    if (row.deadline_at < iso(now)) await db.updateTable('webhook_deliveries').set({ deadline_at: iso(now) }).where('id', '=', deliveryId).execute()
+    if (row.deadline_at < iso(at)) await db.updateTable('webhook_deliveries').set({ deadline_at: iso(at) }).where('id', '=', deliveryId).execute()
     await tx.audit({ action: 'webhook.delivery_retried', targetType: 'webhook_delivery', targetId: deliveryId })
     this.nudge()
     return row
   }
+}
+
+/** A disabled endpoint receives nothing, so sending to it by hand is refused rather than failed silently. */
+function requireEnabled(endpoint: WebhookEndpointsTable): void {
+  if (endpoint.enabled !== 1) throw new ApiError('conflict', 'The webhook endpoint is disabled; enable it (PATCH enabled: true) first')
 }

@@ -1,6 +1,8 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditWriter } from '../audit/audit-writer.js'
+import { defineModule } from '../core/module.js'
+import { z } from '../core/schema.js'
 import { TransactionalOutbox } from '../events/outbox.js'
 import { engines, startServer, type TestServer } from '../../test/harness.js'
 import { startReceiver, waitFor } from '../../test/webhook-receiver.js'
@@ -87,6 +89,100 @@ describe.each(engines)('webhooks (%s)', (engine) => {
     await receiver.close()
   })
 
+  it("answers 404 for another organisation's endpoint or delivery, and for another endpoint's delivery", async () => {
+    const receiver = await startReceiver()
+    const other = await server.createOrg('Other')
+    const theirs = (await server.api('POST', '/webhooks', { key: other.key, body: { url: receiver.url, events: ['*'] } })).body
+    const theirDelivery = (await server.api('POST', `/webhooks/${theirs.id}/test`, { key: other.key })).body
+    const mine = await createHook(receiver.url)
+    for (const [method, path, body] of [
+      ['GET', `/webhooks/${theirs.id}`],
+      ['PATCH', `/webhooks/${theirs.id}`, { description: 'mine now' }],
+      ['DELETE', `/webhooks/${theirs.id}`],
+      ['POST', `/webhooks/${theirs.id}/rotate-secret`, {}],
+      ['POST', `/webhooks/${theirs.id}/test`],
+      ['GET', `/webhooks/${theirs.id}/deliveries`],
+      ['POST', `/webhooks/${theirs.id}/deliveries/${theirDelivery.id}/retry`],
+      ['POST', `/webhooks/${mine.id}/deliveries/${theirDelivery.id}/retry`],
+    ] as const) {
+      const res = await server.api(method, path, { key: org.key, body })
+      expect(res.status, `${method} ${path}`).toBe(404)
+      expect(res.body.error.code).toBe('not_found')
+    }
+    expect((await server.api('GET', `/webhooks/${theirs.id}`, { key: other.key })).body.description).toBe('')
+    await server.api('DELETE', `/webhooks/${mine.id}`, { key: org.key })
+    await receiver.close()
+  })
+
+  it('updates endpoints, audits every change, and never repeats a secret in an idempotent replay', async () => {
+    const receiver = await startReceiver()
+    const headers = { 'idempotency-key': `create-${engine}` }
+    const body = { url: receiver.url, events: ['api_key.created'], description: 'first' }
+    const created = await server.api('POST', '/webhooks', { key: org.key, body, headers })
+    const replay = await server.api('POST', '/webhooks', { key: org.key, body, headers })
+    expect(replay.headers.get('idempotent-replayed')).toBe('true')
+    expect(replay.body).toMatchObject({ id: created.body.id, secret: null })
+    const id = created.body.id as string
+
+    const patched = await server.api('PATCH', `/webhooks/${id}`, { key: org.key, body: { events: ['api_key.revoked', '*'], description: 'second', enabled: false } })
+    expect(patched.body).toMatchObject({ events: ['api_key.revoked', '*'], description: 'second', enabled: false })
+    expect(patched.body.secret).toBeUndefined()
+    const refused = await server.api('PATCH', `/webhooks/${id}`, { key: org.key, body: { url: 'not a url', events: ['nope'] } })
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.fields).toEqual({ url: expect.any(String), 'events[0]': expect.any(String) })
+
+    // A disabled endpoint gets nothing, not even by hand.
+    expect((await server.api('POST', `/webhooks/${id}/test`, { key: org.key })).body.error.code).toBe('conflict')
+    expect((await server.api('PATCH', `/webhooks/${id}`, { key: org.key, body: { enabled: true } })).body).toMatchObject({ enabled: true, disabled_reason: null })
+
+    await server.api('POST', `/webhooks/${id}/rotate-secret`, { key: org.key, body: { grace_period_seconds: 0 } })
+    await server.api('DELETE', `/webhooks/${id}`, { key: org.key })
+    expect((await server.api('GET', `/webhooks/${id}`, { key: org.key })).status).toBe(404)
+    const audit = await server.api('GET', '/audit-log?limit=100', { key: org.key })
+    const actions = audit.body.data.filter((e: { target: { id: string } | null }) => e.target?.id === id).map((e: { action: string }) => e.action)
+    expect(actions.sort()).toEqual(['webhook.created', 'webhook.deleted', 'webhook.secret_rotated', 'webhook.updated', 'webhook.updated'])
+    expect(audit.text).not.toContain(created.body.secret)
+    await receiver.close()
+  })
+
+  it('after a rotation with no grace period, only the new secret signs', async () => {
+    const receiver = await startReceiver()
+    const hook = await createHook(receiver.url)
+    const rotated = await server.api('POST', `/webhooks/${hook.id}/rotate-secret`, { key: org.key, body: { grace_period_seconds: 0 } })
+    expect(rotated.body.previous_secret_expires_at).toBeNull()
+    await server.api('POST', `/webhooks/${hook.id}/test`, { key: org.key })
+    await waitFor(() => receiver.received.length > 0)
+    const [delivery] = receiver.received
+    expect(delivery!.headers['webhook-signature']!.split(' ')).toHaveLength(1)
+    expect(new Webhook(rotated.body.secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: 'webhook.test', data: { webhook_id: hook.id } })
+    expect(() => new Webhook(hook.secret).verify(delivery!.body, delivery!.headers)).toThrow()
+    await server.api('DELETE', `/webhooks/${hook.id}`, { key: org.key })
+    await receiver.close()
+  })
+
+  it('GET /events serves the payloads webhooks carry, page by page', async () => {
+    const receiver = await startReceiver()
+    const hook = await createHook(receiver.url, ['api_key.revoked'])
+    const revoked: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const key = (await server.api('POST', '/keys', { key: org.key, body: { name: `to revoke ${i}` } })).body
+      await server.api('DELETE', `/keys/${key.id}`, { key: org.key })
+      revoked.push(key.id)
+    }
+    await waitFor(() => receiver.received.length === 3)
+    const first = await server.api('GET', '/events?type=api_key.revoked&limit=2', { key: org.key })
+    const second = await server.api('GET', `/events?type=api_key.revoked&limit=2&cursor=${first.body.next_cursor}`, { key: org.key })
+    const events = [...first.body.data, ...second.body.data]
+    expect(events.map((e: { data: { id: string } }) => e.data.id)).toEqual([...revoked].reverse())
+    for (const r of receiver.received) {
+      const delivered = new Webhook(hook.secret).verify(r.body, r.headers) as { data: { id: string } }
+      const polled = events.find((e: { data: { id: string } }) => e.data.id === delivered.data.id)
+      expect(JSON.parse(r.body)).toEqual({ type: polled.type, timestamp: polled.timestamp, data: polled.data })
+    }
+    await server.api('DELETE', `/webhooks/${hook.id}`, { key: org.key })
+    await receiver.close()
+  })
+
   it('disables an endpoint that answers 410 Gone and records webhook.disabled', async () => {
     const receiver = await startReceiver(() => 410)
     const hook = await createHook(receiver.url)
@@ -98,6 +194,11 @@ describe.each(engines)('webhooks (%s)', (engine) => {
     expect(events.body.data[0].data.webhook.id).toBe(hook.id)
     const audit = await server.api('GET', '/audit-log?action=webhook.disabled', { key: org.key })
     expect(audit.body.data[0].target.id).toBe(hook.id)
+    const [delivery] = (await server.api('GET', `/webhooks/${hook.id}/deliveries`, { key: org.key })).body.data
+    expect(delivery).toMatchObject({ status: 'failed', last_status_code: 410, attempts: 1 })
+    const retry = await server.api('POST', `/webhooks/${hook.id}/deliveries/${delivery.id}/retry`, { key: org.key })
+    expect(retry.status).toBe(409)
+    expect(receiver.received).toHaveLength(1)
     await receiver.close()
   })
 })
@@ -152,6 +253,28 @@ describe.each(engines)('webhook retry schedule on a fake clock (%s)', (engine) =
   })
 })
 
+describe("the event catalogue: the deployer's events beside Portico's own", () => {
+  const shipments = defineModule({
+    name: 'shipments',
+    events: [{ type: 'shipment.dispatched', summary: 'A parcel left the warehouse', schema: z.object({ parcel_id: z.string() }) }],
+  })
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer({ modules: [shipments] })
+  })
+  afterAll(() => server.close())
+
+  it('lists every declared event, accepts subscriptions to them and publishes their schemas', async () => {
+    const { key } = await server.createOrg()
+    const types = (await server.api('GET', '/webhooks/event-types', { key })).body.data.map((t: { type: string }) => t.type)
+    expect(types).toEqual(expect.arrayContaining(['shipment.dispatched', 'api_key.created', 'api_key.revoked', 'api_key.rolled', 'webhook.disabled', 'webhook.test']))
+    const hook = await server.api('POST', '/webhooks', { key, body: { url: 'http://127.0.0.1:9/hook', events: ['shipment.dispatched'] } })
+    expect(hook.status).toBe(201)
+    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json()
+    expect(Object.keys(doc.webhooks)).toEqual(expect.arrayContaining(['shipment.dispatched', 'webhook.disabled', 'webhook.test']))
+  })
+})
+
 describe('SSRF guard', () => {
   let server: TestServer
   beforeAll(async () => {
@@ -161,7 +284,18 @@ describe('SSRF guard', () => {
 
   it('refuses URLs that resolve to private, loopback, link-local or metadata addresses', async () => {
     const { key } = await server.createOrg()
-    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://10.1.2.3/x', 'http://[::ffff:192.168.0.1]/x']) {
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://localhost/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fd00:ec2::254]/latest/meta-data',
+      'http://[::1]/x',
+      'http://10.1.2.3/x',
+      'http://0.0.0.0/x',
+      'http://2130706433/x',
+      'http://[::ffff:192.168.0.1]/x',
+      'http://[fe80::1]/x',
+    ]) {
       const res = await server.api('POST', '/webhooks', { key, body: { url, events: ['*'] } })
       expect(res.status, url).toBe(400)
       expect(res.body.error.fields.url, url).toMatch(/refused/)
@@ -183,6 +317,16 @@ describe('SSRF guard', () => {
       expect(await strict.tick()).toBe(1)
       const row = await webhookDb(db).selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow()
       expect(row.last_error).toMatch(/private|reserved/)
+      expect(receiver.received).toHaveLength(0)
+
+      // An address literal needs no DNS (Node skips the lookup), so it is checked on its own.
+      await webhookDb(db).deleteFrom('webhook_deliveries').execute()
+      const literal = await allowing.api('POST', '/webhooks', { key, body: { url: receiver.url, events: ['webhook.test'] } })
+      await allowing.api('POST', `/webhooks/${literal.body.id}/test`, { key })
+      expect(await strict.tick()).toBe(1)
+      const refused = await webhookDb(db).selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', literal.body.id).executeTakeFirstOrThrow()
+      expect(refused).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null })
+      expect(refused.last_error).toMatch(/127\.0\.0\.1.*private or reserved/)
       expect(receiver.received).toHaveLength(0)
     } finally {
       await allowing.close()

@@ -1,7 +1,7 @@
 import { defineOperation } from '../../core/operation.js'
 import { orgIdOf } from '../../core/principal.js'
 import { z } from '../../core/schema.js'
-import { toWebhookWithSecret, WebhookWithSecretSchema } from '../schemas.js'
+import { IssuedWebhookSchema, toWebhookWithSecret } from '../schemas.js'
 import { EventsField, TAG } from './params.js'
 import '../services.js'
 
@@ -19,9 +19,7 @@ export const createWebhook = defineOperation({
     description: z.string().max(500).optional(),
     enabled: z.boolean().optional(),
   }),
-  output: WebhookWithSecretSchema,
-  handler: async (input, ctx) => {
-    const row = await ctx.transaction((tx) => ctx.services.webhooks.create(tx, orgIdOf(ctx.principal), input))
-    return toWebhookWithSecret(row)
-  },
+  output: IssuedWebhookSchema,
+  secretFields: ['secret'],
+  handler: async (input, ctx) => toWebhookWithSecret(await ctx.services.webhooks.create((fn) => ctx.transaction(fn), orgIdOf(ctx.principal), input)),
 })

@@ -13,6 +13,6 @@ export const listEventTypes = defineOperation({
   scope: 'admin',
   output: z.object({ data: z.array(z.object({ type: z.string(), summary: z.string() })) }),
   handler: async (_input, ctx) => ({
-    data: [...ctx.services.webhooks.eventTypeList(), { type: 'webhook.test', summary: 'A test delivery sent with POST /webhooks/{id}/test' }],
+    data: ctx.services.webhooks.eventTypeList(),
   }),
 })

@@ -10,7 +10,7 @@ export const retryDelivery = defineOperation({
   path: '/webhooks/{id}/deliveries/{delivery_id}/retry',
   tags: [TAG],
   summary: 'Resend a delivery',
-  description: 'Sends the same message again (same `webhook-id`), now. Answers 202: the attempt happens in the background.',
+  description: 'Sends the same message again (same `webhook-id`), now. Answers 202: the attempt happens in the background. 409 `conflict` while it is being sent or when the endpoint is disabled.',
   scope: 'admin',
   status: 202,
   params: DeliveryParams,

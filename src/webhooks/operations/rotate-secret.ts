@@ -1,7 +1,7 @@
 import { defineOperation } from '../../core/operation.js'
 import { orgIdOf } from '../../core/principal.js'
 import { z } from '../../core/schema.js'
-import { toWebhookWithSecret, WebhookWithSecretSchema } from '../schemas.js'
+import { IssuedWebhookSchema, toWebhookWithSecret } from '../schemas.js'
 import { TAG, WebhookIdParams } from './params.js'
 import '../services.js'
 
@@ -15,7 +15,7 @@ export const rotateSecret = defineOperation({
   scope: 'admin',
   params: WebhookIdParams,
   body: z.object({ grace_period_seconds: z.number().int().min(0).max(604_800).default(86_400) }),
-  output: WebhookWithSecretSchema,
+  output: IssuedWebhookSchema,
   secretFields: ['secret'],
   handler: async (input, ctx) =>
     toWebhookWithSecret(await ctx.transaction((tx) => ctx.services.webhooks.rotateSecret(tx, orgIdOf(ctx.principal), input.id, input.grace_period_seconds))),

@@ -22,5 +22,5 @@ export const updateWebhook = defineOperation({
   }),
   output: WebhookSchema,
   handler: async ({ id, ...patch }, ctx) =>
-    toWebhookView(await ctx.transaction((tx) => ctx.services.webhooks.update(tx, orgIdOf(ctx.principal), id, patch))),
+    toWebhookView(await ctx.services.webhooks.update((fn) => ctx.transaction(fn), orgIdOf(ctx.principal), id, patch)),
 })

@@ -1,14 +1,18 @@
 import type { Logger } from 'pino'
-import type { RequestOutcome } from '../http/request-observer.js'
+import type { Principal } from '../core/principal.js'
 import type { CoreDb, UsageDailyTable } from '../storage/db.js'
+
+/** What the recorder needs of a finished request; the HTTP doorway's RequestOutcome is one. */
+export interface UsageObservation {
+  principal: Principal | undefined
+  status: number
+  /** Epoch milliseconds. */
+  at: number
+}
 
 const outcomeOf = (status: number): UsageDailyTable['outcome'] =>
   status === 429 ? '429' : status >= 500 ? '5xx' : status >= 400 ? '4xx' : '2xx'
 
-/**
- * Counts requests per key, UTC day and outcome in memory and adds them to `usage_daily` every few
- * seconds and on shutdown, with one upsert per counter: no database write per request.
- */
 interface KeyCounts {
   orgId: string
   /** Per UTC day: counts for 2xx, 4xx, 429, 5xx. */
@@ -17,7 +21,12 @@ interface KeyCounts {
 
 const outcomes: UsageDailyTable['outcome'][] = ['2xx', '4xx', '429', '5xx']
 const DAY_MS = 86_400_000
+const ROWS_PER_STATEMENT = 500
 
+/**
+ * Counts requests per key, UTC day and outcome in memory and adds them to `usage_daily` every few
+ * seconds and on shutdown, as batched upserts: no database write per request.
+ */
 export class UsageRecorder {
   // Keyed by key id: the principal's id string is the same object on every request, so the map
   // look-up hashes nothing; the day string is rebuilt only when the UTC day changes.
@@ -25,6 +34,8 @@ export class UsageRecorder {
   #dayEndsAt = 0
   #day = ''
   #timer: NodeJS.Timeout | undefined
+  // The timer's flush and the shutdown flush must not overlap: stop() waits for the one in flight.
+  #flushing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly db: CoreDb,
@@ -32,7 +43,7 @@ export class UsageRecorder {
     private readonly intervalMs = 5000,
   ) {}
 
-  observe = (outcome: RequestOutcome): void => {
+  observe = (outcome: UsageObservation): void => {
     const p = outcome.principal
     if (!p || p.kind !== 'org_key') return
     if (outcome.at >= this.#dayEndsAt || outcome.at < this.#dayEndsAt - DAY_MS) {
@@ -61,16 +72,25 @@ export class UsageRecorder {
     this.#timer.unref()
   }
 
-  async flush(): Promise<void> {
+  /** Writes what has been counted so far; concurrent calls run one after the other. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#write())
+    return this.#flushing
+  }
+
+  async #write(): Promise<void> {
     if (this.#pending.size === 0) return
     const batch = this.#pending
     this.#pending = new Map()
     try {
+      const rows = rowsOf(batch)
       await this.db.transaction().execute(async (trx) => {
-        for (const { org_id, key_id, day, outcome, count } of rowsOf(batch)) {
+        // Many rows per statement, few enough to stay under SQLite's bound-parameter limit. A batch
+        // holds each (org, key, day, outcome) once, as PostgreSQL's ON CONFLICT requires.
+        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
           await trx
             .insertInto('usage_daily')
-            .values({ org_id, key_id, day, outcome, count })
+            .values(rows.slice(i, i + ROWS_PER_STATEMENT))
             .onConflict((oc) => oc.columns(['org_id', 'key_id', 'day', 'outcome']).doUpdateSet((eb) => ({ count: eb('usage_daily.count', '+', eb.ref('excluded.count')) })))
             .execute()
         }

@@ -262,6 +262,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     sessions: new SessionStore(db),
     firstRun,
     limiter,
+    idempotency,
     tx: { db, outbox, auditWriter },
     urls: config,
     log,

@@ -1,17 +1,40 @@
+import { randomBytes } from 'node:crypto'
 import type { Child, FC } from 'hono/jsx'
-import type { Session } from './session-store.js'
+import type { OrgChoice, Session } from './session-store.js'
 
 export const ASSETS = '/dashboard-assets'
+
+/** What every signed-in page shows about who is looking. */
+export interface Viewer {
+  session: Session
+  org: OrgChoice
+  orgs: OrgChoice[]
+}
 
 const nav = [
   ['/keys', 'API keys'],
   ['/webhooks', 'Webhooks'],
   ['/members', 'Members'],
   ['/usage', 'Usage'],
+  ['/audit', 'Audit log'],
   ['/ai', 'AI access'],
 ] as const
 
-export const Page: FC<{ title: string; session?: Session | undefined; current?: string; orgName?: string; children?: Child }> = ({ title, session, current, orgName, children }) => (
+const roleLabel = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
+
+interface PageProps {
+  title: string
+  me?: Viewer | undefined
+  current?: string
+  /**
+   * Set on pages answering a POST: the address the browser should show instead, so that reloading
+   * asks for that page again rather than re-sending the form (app.js applies it).
+   */
+  location?: string | undefined
+  children?: Child
+}
+
+export const Page: FC<PageProps> = ({ title, me, current, location, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -20,35 +43,106 @@ export const Page: FC<{ title: string; session?: Session | undefined; current?: 
       <link rel="stylesheet" href={`${ASSETS}/app.css`} />
       <script src={`${ASSETS}/app.js`} defer></script>
     </head>
-    <body>
-      <a class="skip" href="#main">Skip to content</a>
-      {session ? (
-        <header class="top">
-          <span class="brand">Portico</span>
-          <nav aria-label="Main">
-            {nav.map(([href, label]) => (
-              <a href={href} aria-current={current === href ? 'page' : undefined}>
-                {label}
-              </a>
-            ))}
-          </nav>
-          <form method="post" action="/logout" class="who">
-            <span>
-              {session.name} · {orgName} · <em>{session.role}</em>
-            </span>
-            <Csrf token={session.csrf} />
-            <button type="submit" class="link">Sign out</button>
-          </form>
-        </header>
+    <body data-location={location}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      {me ? <TopBar me={me} current={current} /> : null}
+      {me?.org.status === 'suspended' ? (
+        <p class="banner" role="status">
+          {me.org.name} is suspended: its API keys are refused until it is resumed.
+        </p>
       ) : null}
-      <main id="main" class={session ? 'app' : 'narrow'}>
+      <main id="main" class={me ? 'app' : 'narrow'}>
+        {me ? null : (
+          <p class="brand solo" aria-hidden="true">
+            <Logo /> Portico
+          </p>
+        )}
         {children}
       </main>
+      {me ? <ConfirmDialog /> : null}
     </body>
   </html>
 )
 
+const TopBar: FC<{ me: Viewer; current?: string | undefined }> = ({ me, current }) => (
+  <header class="top">
+    <a class="brand" href="/keys">
+      <Logo /> Portico
+    </a>
+    <nav aria-label="Main">
+      <ul>
+        {nav.map(([href, label]) => (
+          <li>
+            <a href={href} aria-current={current === href ? 'page' : undefined}>
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+    <div class="who">
+      {me.orgs.length > 1 ? (
+        <form method="post" action="/org" class="org-switch">
+          <Csrf token={me.session.csrf} />
+          <input type="hidden" name="back" value={current ?? '/keys'} />
+          <label for="org-switch" class="sr-only">
+            Organisation
+          </label>
+          <select id="org-switch" name="org_id">
+            {me.orgs.map((o) => (
+              <option value={o.id} selected={o.id === me.org.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="small">
+            Switch
+          </button>
+        </form>
+      ) : (
+        <span class="org">{me.org.name}</span>
+      )}
+      <span class="user">
+        {me.session.name} <span class={`role ${me.session.role}`}>{roleLabel[me.session.role]}</span>
+      </span>
+      <form method="post" action="/logout">
+        <Csrf token={me.session.csrf} />
+        <button type="submit" class="link">
+          Sign out
+        </button>
+      </form>
+    </div>
+  </header>
+)
+
+/** One modal for every confirmation, filled in by app.js from the form's data-confirm attributes. */
+const ConfirmDialog: FC = () => (
+  <dialog id="confirm" class="modal" aria-labelledby="confirm-title">
+    <h2 id="confirm-title">Are you sure?</h2>
+    <p id="confirm-text"></p>
+    <div class="buttons">
+      <button type="button" value="cancel" data-confirm-cancel>
+        Cancel
+      </button>
+      <button type="button" value="ok" class="danger-solid" data-confirm-ok>
+        Confirm
+      </button>
+    </div>
+  </dialog>
+)
+
+const Logo: FC = () => (
+  <svg class="logo" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+    <path d="M3 21V9l9-6 9 6v12h-6v-7H9v7z" fill="currentColor" />
+  </svg>
+)
+
 export const Csrf: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />
+
+/** A fresh value per rendered form: the server acts on it once (see DashboardKit.once). */
+export const Once: FC = () => <input type="hidden" name="_once" value={randomBytes(18).toString('base64url')} />
 
 export const Flash: FC<{ error?: string | undefined; notice?: string | undefined }> = ({ error, notice }) => (
   <>
@@ -65,4 +159,27 @@ export const Flash: FC<{ error?: string | undefined; notice?: string | undefined
   </>
 )
 
-export const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/:\d\dZ$/, ' UTC') : '—')
+export const Empty: FC<{ children?: Child }> = ({ children }) => <p class="empty">{children}</p>
+
+/** A read-only value with a copy button (the button works through app.js; the field can be selected by hand). */
+export const CopyField: FC<{ id: string; label: string; value: string; primary?: boolean }> = ({ id, label, value, primary }) => (
+  <div class="copy">
+    <label for={id} class="sr-only">
+      {label}
+    </label>
+    <input id={id} readonly value={value} spellcheck={false} autocomplete="off" />
+    <button type="button" class={primary ? 'primary' : undefined} data-copy={`#${id}`} aria-label={`Copy ${label.toLowerCase()}`}>
+      Copy
+    </button>
+  </div>
+)
+
+/** `2026-06-12 14:24 UTC`: minutes are enough in a table; the full timestamp is in the tooltip. */
+export const When: FC<{ at: string | null | undefined }> = ({ at }) =>
+  at ? (
+    <time datetime={at} title={at}>
+      {at.slice(0, 16).replace('T', ' ')} UTC
+    </time>
+  ) : (
+    <span class="muted">—</span>
+  )

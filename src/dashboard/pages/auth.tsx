@@ -1,22 +1,43 @@
 import type { FC } from 'hono/jsx'
 import { Flash, Page } from '../layout.js'
 
-export const LoginPage: FC<{ csrf: string; error?: string | undefined; email?: string | undefined }> = ({ csrf, error, email }) => (
+export const MIN_PASSWORD = 10
+
+export const LoginPage: FC<{ csrf: string; error?: string | undefined; email?: string | undefined; next?: string | undefined; notSetUp?: boolean }> = ({
+  csrf,
+  error,
+  email,
+  next,
+  notSetUp,
+}) => (
   <Page title="Sign in">
-    <h1>Sign in to Portico</h1>
+    <h1>Sign in</h1>
+    {notSetUp ? (
+      <p class="flash notice" role="status">
+        Portico is not set up yet: open the one-time setup link the server printed when it started.
+      </p>
+    ) : null}
     <Flash error={error} />
     <form method="post" action="/login" class="card stack">
       <input type="hidden" name="_csrf" value={csrf} />
+      {next ? <input type="hidden" name="next" value={next} /> : null}
       <label for="email">E-mail</label>
-      <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} autofocus />
+      <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} autofocus={!email} />
       <label for="password">Password</label>
-      <input id="password" name="password" type="password" autocomplete="current-password" required />
-      <button type="submit" class="primary">Sign in</button>
+      <input id="password" name="password" type="password" autocomplete="current-password" required autofocus={Boolean(email)} />
+      <button type="submit" class="primary">
+        Sign in
+      </button>
     </form>
   </Page>
 )
 
-export const FirstRunPage: FC<{ csrf: string; action: string; error?: string | undefined }> = ({ csrf, action, error }) => (
+export const FirstRunPage: FC<{ csrf: string; action: string; error?: string | undefined; values?: { org?: string; name?: string; email?: string } }> = ({
+  csrf,
+  action,
+  error,
+  values = {},
+}) => (
   <Page title="Set up Portico">
     <h1>Set up Portico</h1>
     <p class="muted">Create your organisation and its Owner account. This link works once.</p>
@@ -24,14 +45,19 @@ export const FirstRunPage: FC<{ csrf: string; action: string; error?: string | u
     <form method="post" action={action} class="card stack">
       <input type="hidden" name="_csrf" value={csrf} />
       <label for="org">Organisation name</label>
-      <input id="org" name="org" required maxlength={100} autofocus />
+      <input id="org" name="org" required maxlength={100} autofocus value={values.org ?? ''} />
       <label for="name">Your name</label>
-      <input id="name" name="name" required maxlength={200} autocomplete="name" />
+      <input id="name" name="name" required maxlength={200} autocomplete="name" value={values.name ?? ''} />
       <label for="email">E-mail</label>
-      <input id="email" name="email" type="email" required autocomplete="username" />
-      <label for="password">Password (at least 10 characters)</label>
-      <input id="password" name="password" type="password" required minlength={10} autocomplete="new-password" />
-      <button type="submit" class="primary">Create organisation</button>
+      <input id="email" name="email" type="email" required maxlength={254} autocomplete="username" value={values.email ?? ''} />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" aria-describedby="password-hint" />
+      <p id="password-hint" class="hint">
+        At least {MIN_PASSWORD} characters.
+      </p>
+      <button type="submit" class="primary">
+        Create organisation
+      </button>
     </form>
   </Page>
 )
@@ -43,19 +69,23 @@ export const SetPasswordPage: FC<{ csrf: string; action: string; email: string; 
     <Flash error={error} />
     <form method="post" action={action} class="card stack">
       <input type="hidden" name="_csrf" value={csrf} />
-      <label for="password">Password (at least 10 characters)</label>
-      <input id="password" name="password" type="password" required minlength={10} autocomplete="new-password" autofocus />
-      <button type="submit" class="primary">Set password and sign in</button>
+      <input type="hidden" name="email" value={email} autocomplete="username" />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus aria-describedby="password-hint" />
+      <p id="password-hint" class="hint">
+        At least {MIN_PASSWORD} characters.
+      </p>
+      <button type="submit" class="primary">
+        Set password and sign in
+      </button>
     </form>
   </Page>
 )
 
-export const MessagePage: FC<{ title: string; message: string }> = ({ title, message }) => (
+export const MessagePage: FC<{ title: string; message: string; signedIn?: boolean }> = ({ title, message, signedIn }) => (
   <Page title={title}>
     <h1>{title}</h1>
     <p>{message}</p>
-    <p>
-      <a href="/login">Sign in</a>
-    </p>
+    <p>{signedIn ? <a href="/keys">Back to the dashboard</a> : <a href="/login">Sign in</a>}</p>
   </Page>
 )

@@ -1,118 +1,230 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
-import { Csrf, Flash, Page, when } from '../layout.js'
-import type { Session } from '../session-store.js'
+import { CopyField, Csrf, Empty, Flash, Once, Page, When, type Viewer } from '../layout.js'
+import { confirmAttrs } from './confirm.js'
 
-const scopeHelp: Record<string, string> = { read: 'read data', draft: 'low-risk writes', actions: 'writes with side effects', admin: 'keys, webhooks, usage' }
+export const scopeHelp: Record<string, string> = {
+  read: 'read data',
+  draft: 'low-risk writes',
+  actions: 'writes with side effects',
+  admin: 'keys, webhooks, usage, audit log',
+}
+export const expiryChoices = [
+  ['never', 'Never'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+  ['90d', '90 days'],
+  ['1y', '1 year'],
+] as const
 
-export const KeysPage: FC<{ session: Session; orgName: string; keys: KeyView[]; canManage: boolean; minted?: { key: string; name: string } | undefined; error?: string | undefined; notice?: string | undefined }> = ({
-  session,
-  orgName,
-  keys,
-  canManage,
-  minted,
-  error,
-  notice,
-}) => (
-  <Page title="API keys" session={session} current="/keys" orgName={orgName}>
-    <h1>API keys</h1>
-    <p class="muted">Keys let your systems and AI assistants call the API for {orgName}. Each key is shown once; Portico keeps only a hash.</p>
+export interface MintedKey {
+  key: string
+  name: string
+  prefix: string
+}
+
+interface KeysPageProps {
+  me: Viewer & { canManage: boolean }
+  keys: KeyView[]
+  nextCursor?: string | null | undefined
+  minted?: MintedKey | undefined
+  error?: string | undefined
+  notice?: string | undefined
+  location?: string | undefined
+}
+
+export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, error, notice, location }) => (
+  <Page title="API keys" me={me} current="/keys" location={location}>
+    <div class="heading">
+      <div>
+        <h1>API keys</h1>
+        <p class="muted">Keys let your systems and AI assistants call the API for {me.org.name}. Each key is shown once; Portico keeps only a hash.</p>
+      </div>
+    </div>
     <Flash error={error} notice={notice} />
-    {minted ? (
-      <dialog open id="minted" class="card reveal" aria-labelledby="minted-title">
-        <h2 id="minted-title">Copy your new key “{minted.name}”</h2>
-        <p class="warn">It will not be shown again. Store it in your secrets manager now.</p>
-        <div class="copy">
-          <input id="new-key" readonly value={minted.key} aria-label="New API key" />
-          <button type="button" class="primary" data-copy="#new-key">
-            Copy
-          </button>
-        </div>
-        <form method="dialog">
-          <button type="submit">I have stored it</button>
-        </form>
-      </dialog>
-    ) : null}
-    {canManage ? (
-      <details class="card" open={keys.length === 0}>
+    {minted ? <MintedDialog minted={minted} /> : null}
+    {me.canManage ? (
+      <details class="card" open={keys.length === 0 || Boolean(error)}>
         <summary>Mint key</summary>
-        <form method="post" action="/keys" class="stack">
-          <Csrf token={session.csrf} />
-          <label for="key-name">Name</label>
-          <input id="key-name" name="name" required maxlength={100} placeholder="Back-office sync" />
-          <fieldset>
-            <legend>Scopes</legend>
-            {(['read', 'draft', 'actions', 'admin'] as const).map((s) => (
-              <label class="check">
-                <input type="checkbox" name="scopes" value={s} checked={s === 'read'} /> <code>{s}</code> <span class="muted">{scopeHelp[s]}</span>
-              </label>
-            ))}
-          </fieldset>
-          <label for="expiry">Expires</label>
-          <select id="expiry" name="expires_in">
-            <option value="never">Never</option>
-            <option value="7d">In 7 days</option>
-            <option value="30d">In 30 days</option>
-            <option value="90d">In 90 days</option>
-            <option value="1y">In 1 year</option>
-          </select>
-          <button type="submit" class="primary">
-            Mint key
-          </button>
-        </form>
+        <MintForm me={me} action="/keys" button="Mint key" />
       </details>
     ) : (
-      <p class="muted">Members can see keys; an Owner or Admin mints and revokes them.</p>
+      <p class="note">You are a Member: you can see keys; an Owner or Admin mints, rolls and revokes them.</p>
     )}
-    <table>
-      <caption class="sr-only">API keys</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Key</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Status</th>
-          {canManage ? <th scope="col">Actions</th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => (
-          <tr>
-            <td>{k.name}</td>
-            <td>
-              <code>{k.prefix}…</code>
-            </td>
-            <td>{k.scopes.join(', ')}</td>
-            <td>{when(k.created_at)}</td>
-            <td>{when(k.last_used_at)}</td>
-            <td>{when(k.expires_at)}</td>
-            <td>
-              <span class={`badge ${k.status}`}>{k.status}</span>
-            </td>
-            {canManage ? (
-              <td class="actions">
-                {k.status === 'active' ? (
-                  <>
-                    <form method="post" action={`/keys/${k.id}/roll`} data-confirm={`Roll “${k.name}”? A new key replaces it and the old one stops working now.`}>
-                      <Csrf token={session.csrf} />
-                      <button type="submit">Roll</button>
-                    </form>
-                    <form method="post" action={`/keys/${k.id}/revoke`} data-confirm={`Revoke “${k.name}”? Requests with it fail at once. This cannot be undone.`}>
-                      <Csrf token={session.csrf} />
-                      <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>
-                        Revoke
-                      </button>
-                    </form>
-                  </>
+    {keys.length === 0 ? (
+      <Empty>No keys yet.</Empty>
+    ) : (
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">API keys of {me.org.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Status</th>
+              {me.canManage ? (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr>
+                <th scope="row">{k.name}</th>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>
+                  <Scopes scopes={k.scopes} />
+                </td>
+                <td>
+                  <When at={k.created_at} />
+                </td>
+                <td>
+                  <When at={k.last_used_at} />
+                </td>
+                <td>{k.expires_at ? <When at={k.expires_at} /> : <span class="muted">Never</span>}</td>
+                <td>
+                  <Status k={k} />
+                </td>
+                {me.canManage ? (
+                  <td class="actions">
+                    {k.status === 'active' && !k.revoked_at ? (
+                      <>
+                        <a class="button small" href={`/keys/${k.id}/roll`} aria-label={`Roll ${k.name}`}>
+                          Roll
+                        </a>
+                        <form
+                          method="post"
+                          action={`/keys/${k.id}/revoke`}
+                          {...confirmAttrs(`Revoke “${k.name}”?`, 'Requests with this key fail from now on. This cannot be undone.', 'Revoke key')}
+                        >
+                          <Csrf token={me.session.csrf} />
+                          <button type="submit" class="small danger" aria-label={`Revoke ${k.name}`}>
+                            Revoke
+                          </button>
+                        </form>
+                      </>
+                    ) : null}
+                  </td>
                 ) : null}
-              </td>
-            ) : null}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    )}
+    {nextCursor ? (
+      <p>
+        <a href={`/keys?cursor=${encodeURIComponent(nextCursor)}`}>Older keys →</a>
+      </p>
+    ) : null}
+  </Page>
+)
+
+export const Scopes: FC<{ scopes: readonly string[] }> = ({ scopes }) => (
+  <span class="chips">
+    {scopes.map((s) => (
+      <span class="chip" title={scopeHelp[s]}>
+        {s}
+      </span>
+    ))}
+  </span>
+)
+
+const Status: FC<{ k: KeyView }> = ({ k }) =>
+  k.status === 'active' && k.revoked_at ? (
+    <span class="badge expired" title={`The old key of a roll; it stops at ${k.revoked_at}`}>
+      ends <When at={k.revoked_at} />
+    </span>
+  ) : (
+    <span class={`badge ${k.status}`}>{k.status}</span>
+  )
+
+/** Name, scopes (read pre-checked) and expiry; also used on the AI access page. */
+export const MintForm: FC<{ me: Viewer; action: string; button: string; name?: string }> = ({ me, action, button, name }) => (
+  <form method="post" action={action} class="stack mint">
+    <Csrf token={me.session.csrf} />
+    <Once />
+    <label for="key-name">Name</label>
+    <input id="key-name" name="name" required maxlength={100} placeholder="Back-office sync" value={name} aria-describedby="key-name-hint" />
+    <p id="key-name-hint" class="hint">
+      What uses it, so you know which one to revoke later.
+    </p>
+    <fieldset>
+      <legend>Scopes</legend>
+      {(['read', 'draft', 'actions', 'admin'] as const).map((s) => (
+        <label class="check">
+          <input type="checkbox" name="scopes" value={s} checked={s === 'read'} /> <code>{s}</code> <span class="muted">{scopeHelp[s]}</span>
+        </label>
+      ))}
+    </fieldset>
+    <label for="expiry">Expires</label>
+    <select id="expiry" name="expires_in">
+      {expiryChoices.map(([value, label]) => (
+        <option value={value}>{value === 'never' ? label : `In ${label}`}</option>
+      ))}
+    </select>
+    <div>
+      <button type="submit" class="primary">
+        {button}
+      </button>
+    </div>
+  </form>
+)
+
+/** The one place a full key appears: the answer to the POST that minted it, never stored, never cached. */
+export const MintedDialog: FC<{ minted: MintedKey; children?: unknown }> = ({ minted, children }) => (
+  <dialog open id="minted" class="modal reveal" aria-labelledby="minted-title" aria-describedby="minted-warning" data-modal>
+    <h2 id="minted-title">Your new key “{minted.name}”</h2>
+    <p id="minted-warning" class="warn">
+      Copy it now: it will not be shown again. Portico keeps only a hash.
+    </p>
+    <CopyField id="new-key" label="New API key" value={minted.key} primary />
+    {children}
+    <form method="dialog" class="buttons">
+      <button type="submit" data-close-dialog>
+        I have stored it
+      </button>
+    </form>
+  </dialog>
+)
+
+export const RollPage: FC<{ me: Viewer; k: KeyView; error?: string | undefined }> = ({ me, k, error }) => (
+  <Page title={`Roll ${k.name}`} me={me} current="/keys">
+    <p class="crumbs">
+      <a href="/keys">API keys</a> / Roll
+    </p>
+    <h1>Roll “{k.name}”</h1>
+    <p class="muted">
+      A new key with the same name, scopes, expiry and limits replaces <code>{k.prefix}…</code>. You see the new key once. Give your systems time to switch
+      before the old key stops.
+    </p>
+    <Flash error={error} />
+    <form method="post" action={`/keys/${k.id}/roll`} class="card stack">
+      <Csrf token={me.session.csrf} />
+      <Once />
+      <label for="grace">The old key stops working</label>
+      <select id="grace" name="grace_period_seconds">
+        <option value="0">Now</option>
+        <option value="3600">In 1 hour</option>
+        <option value="86400">In 24 hours</option>
+        <option value="604800">In 7 days</option>
+      </select>
+      <div class="buttons">
+        <a class="button" href="/keys">
+          Cancel
+        </a>
+        <button type="submit" class="primary">
+          Roll key
+        </button>
+      </div>
+    </form>
   </Page>
 )

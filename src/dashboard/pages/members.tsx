@@ -1,77 +1,152 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
-import { Csrf, Flash, Page, when } from '../layout.js'
-import type { Session } from '../session-store.js'
+import { CopyField, Csrf, Flash, Page, When, type Viewer } from '../layout.js'
+import { confirmAttrs } from './confirm.js'
 
-export const MembersPage: FC<{ session: Session; orgName: string; members: MemberView[]; canManage: boolean; invited?: { email: string; url: string | null } | undefined; error?: string | undefined }> = ({
-  session,
-  orgName,
-  members,
-  canManage,
-  invited,
-  error,
-}) => (
-  <Page title="Members" session={session} current="/members" orgName={orgName}>
-    <h1>Members</h1>
-    <p class="muted">Owners and Admins manage keys, webhooks and members; Members can look but not change anything.</p>
-    <Flash error={error} />
-    {invited ? (
-      <div class="card reveal" role="status">
-        <h2>{invited.email} was added</h2>
-        {invited.url ? (
-          <>
-            <p class="warn">Send them this one-time link to choose a password. It is not shown again.</p>
-            <div class="copy">
-              <input id="invite-link" readonly value={invited.url} aria-label="Invitation link" />
-              <button type="button" class="primary" data-copy="#invite-link">
-                Copy
-              </button>
-            </div>
-          </>
-        ) : (
-          <p>They already have a password and can sign in now.</p>
-        )}
+const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
+
+interface MembersPageProps {
+  me: Viewer & { canManage: boolean }
+  members: MemberView[]
+  /** A one-time setup link just issued: shown in this answer only. */
+  link?: { email: string; url: string | null } | undefined
+  error?: string | undefined
+  notice?: string | undefined
+  location?: string | undefined
+}
+
+export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, notice, location }) => {
+  const isOwner = me.session.role === 'owner'
+  return (
+    <Page title="Members" me={me} current="/members" location={location}>
+      <h1>Members</h1>
+      <p class="muted">Owners and Admins manage keys, webhooks and members; Members can look but not change anything.</p>
+      <Flash error={error} notice={notice} />
+      {link ? (
+        <div class="card reveal" role="status">
+          <h2>Invitation for {link.email}</h2>
+          {link.url ? (
+            <>
+              <p class="warn">Send them this one-time link (valid for 7 days) to choose a password. It is not shown again.</p>
+              <CopyField id="invite-link" label="Invitation link" value={link.url} primary />
+            </>
+          ) : (
+            <p>They already have a Portico password and can sign in now.</p>
+          )}
+        </div>
+      ) : null}
+      {me.canManage ? (
+        <form method="post" action="/members" class="card inline">
+          <Csrf token={me.session.csrf} />
+          <div class="field">
+            <label for="m-name">Name</label>
+            <input id="m-name" name="name" required maxlength={200} autocomplete="off" />
+          </div>
+          <div class="field grow">
+            <label for="m-email">E-mail</label>
+            <input id="m-email" name="email" type="email" required maxlength={254} autocomplete="off" />
+          </div>
+          <div class="field">
+            <label for="m-role">Role</label>
+            <select id="m-role" name="role">
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+              {isOwner ? <option value="owner">Owner</option> : null}
+            </select>
+          </div>
+          <button type="submit" class="primary">
+            Invite
+          </button>
+        </form>
+      ) : null}
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">Members of {me.org.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">E-mail</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Since</th>
+              {me.canManage ? (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => {
+              const self = m.user_id === me.session.userId
+              const editable = me.canManage && !self && (isOwner || m.role !== 'owner')
+              return (
+                <tr>
+                  <th scope="row">
+                    {m.name}
+                    {self ? <span class="muted"> (you)</span> : null}
+                  </th>
+                  <td>{m.email}</td>
+                  <td>
+                    {editable ? (
+                      <form method="post" action={`/members/${m.user_id}/role`} class="inline-form">
+                        <Csrf token={me.session.csrf} />
+                        <label for={`role-${m.user_id}`} class="sr-only">
+                          Role of {m.name}
+                        </label>
+                        <select id={`role-${m.user_id}`} name="role">
+                          {(['member', 'admin', 'owner'] as const)
+                            .filter((r) => isOwner || r !== 'owner')
+                            .map((r) => (
+                              <option value={r} selected={r === m.role}>
+                                {roleNames[r]}
+                              </option>
+                            ))}
+                        </select>
+                        <button type="submit" class="small">
+                          Save
+                        </button>
+                      </form>
+                    ) : (
+                      roleNames[m.role]
+                    )}
+                  </td>
+                  <td>
+                    <span class={`badge ${m.status === 'active' ? 'active' : 'pending'}`}>{m.status}</span>
+                  </td>
+                  <td>
+                    <When at={m.created_at} />
+                  </td>
+                  {me.canManage ? (
+                    <td class="actions">
+                      {editable && m.status === 'invited' ? (
+                        <form method="post" action={`/members/${m.user_id}/link`}>
+                          <Csrf token={me.session.csrf} />
+                          <button type="submit" class="small">
+                            New link
+                          </button>
+                        </form>
+                      ) : null}
+                      {editable ? (
+                        <form
+                          method="post"
+                          action={`/members/${m.user_id}/remove`}
+                          {...confirmAttrs(`Remove ${m.name}?`, `${m.email} loses access to ${me.org.name} at once.`, 'Remove member')}
+                        >
+                          <Csrf token={me.session.csrf} />
+                          <button type="submit" class="small danger" aria-label={`Remove ${m.name}`}>
+                            Remove
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
+                  ) : null}
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
       </div>
-    ) : null}
-    {canManage ? (
-      <form method="post" action="/members" class="card inline">
-        <Csrf token={session.csrf} />
-        <label for="m-name">Name</label>
-        <input id="m-name" name="name" required maxlength={200} />
-        <label for="m-email">E-mail</label>
-        <input id="m-email" name="email" type="email" required />
-        <label for="m-role">Role</label>
-        <select id="m-role" name="role">
-          <option value="member">Member</option>
-          <option value="admin">Admin</option>
-          <option value="owner">Owner</option>
-        </select>
-        <button type="submit" class="primary">
-          Invite
-        </button>
-      </form>
-    ) : null}
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">E-mail</th>
-          <th scope="col">Role</th>
-          <th scope="col">Status</th>
-          <th scope="col">Since</th>
-        </tr>
-      </thead>
-      <tbody>
-        {members.map((m) => (
-          <tr>
-            <td>{m.name}</td>
-            <td>{m.email}</td>
-            <td>{m.role}</td>
-            <td>{m.status}</td>
-            <td>{when(m.created_at)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </Page>
-)
+    </Page>
+  )
+}

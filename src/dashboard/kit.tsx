@@ -1,0 +1,216 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { Logger } from 'pino'
+import type { RequestMeta } from '../core/context.js'
+import { ApiError } from '../core/errors.js'
+import type { OperationRegistry } from '../core/operation.js'
+import type { UserPrincipal } from '../core/principal.js'
+import { allScopes } from '../core/scopes.js'
+import type { TransactionDeps } from '../core/transaction.js'
+import type { HttpEnv } from '../http/env.js'
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
+import type { MemberService } from '../members/member-service.js'
+import type { RateLimiter } from '../ratelimit/limiter.js'
+import type { OperationExecutor } from '../runtime/execute-operation.js'
+import type { CoreDb } from '../storage/db.js'
+import type { FirstRun } from './first-run.js'
+import type { Viewer } from './layout.js'
+import { MessagePage } from './pages/auth.js'
+import type { SessionStore } from './session-store.js'
+
+export interface DashboardDeps {
+  db: CoreDb
+  registry: OperationRegistry
+  executor: OperationExecutor
+  members: MemberService
+  sessions: SessionStore
+  firstRun: FirstRun
+  limiter: RateLimiter
+  idempotency: IdempotencyStore
+  tx: TransactionDeps
+  urls: { readonly publicUrl: string }
+  log: Logger
+}
+
+/** The signed-in user of one request, as pages and handlers see them. */
+export interface SignedIn extends Viewer {
+  principal: UserPrincipal
+  /** Owners and Admins change things; Members only look. */
+  canManage: boolean
+  /** The posted form, its CSRF token already checked (POST only). */
+  form: FormData
+}
+
+type Ctx = Context<HttpEnv>
+type Body = Parameters<Ctx['html']>[0]
+
+/**
+ * The sandbox every page runs in: only our own files may load, nothing inline may run, nothing may
+ * frame us, and forms post only to us.
+ */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+const SESSION_HOURS = 12
+
+export const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+export const formText = (form: FormData, name: string) => String(form.get(name) ?? '').trim()
+export const looksLikeEmail = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && s.length <= 254
+
+/** Role → scopes of the principal the dashboard acts as: the same ceilings a key of those scopes has. */
+export function principalOf(me: Pick<SignedIn, 'session'>): UserPrincipal {
+  const { session } = me
+  const scopes = session.role === 'member' ? (['read'] as const) : allScopes
+  return { kind: 'user', orgId: session.orgId, userId: session.userId, email: session.email, role: session.role, scopes: [...scopes] }
+}
+
+/** Request plumbing shared by the dashboard's routes: sessions, CSRF, rendering and calling operations. */
+export class DashboardKit {
+  /** Forms are small; a large body is refused before it is read. */
+  readonly limit: MiddlewareHandler = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('Form too large', 413) })
+
+  constructor(readonly deps: DashboardDeps) {}
+
+  get secure(): boolean {
+    return this.deps.urls.publicUrl.startsWith('https:')
+  }
+
+  /** `__Host-` cookies over HTTPS: the browser then insists on Secure, Path=/ and no Domain. */
+  cookieName(base: 'session' | 'csrf'): string {
+    return `${this.secure ? '__Host-' : ''}portico_${base}`
+  }
+
+  #cookieOptions() {
+    return { httpOnly: true, sameSite: 'Lax' as const, path: '/', secure: this.secure }
+  }
+
+  html(c: Ctx, body: Body, status = 200): Response | Promise<Response> {
+    c.header('Content-Security-Policy', CSP)
+    // Pages may carry a key or a secret; none is ever kept by a cache or the back button.
+    c.header('Cache-Control', 'no-store')
+    return c.html(body, status as 200)
+  }
+
+  meta(c: Ctx): RequestMeta {
+    return { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+  }
+
+  /** Pre-session CSRF for the sign-in and setup forms: a random cookie the form must echo. */
+  preToken(c: Ctx): string {
+    let token = getCookie(c, this.cookieName('csrf'))
+    if (!token) {
+      token = randomBytes(24).toString('base64url')
+      setCookie(c, this.cookieName('csrf'), token, { ...this.#cookieOptions(), maxAge: 3600 })
+    }
+    return token
+  }
+
+  preValid(c: Ctx, form: FormData): boolean {
+    const cookie = getCookie(c, this.cookieName('csrf'))
+    return Boolean(cookie) && sameSecret(cookie!, String(form.get('_csrf') ?? ''))
+  }
+
+  async signIn(c: Ctx, userId: string, orgId: string): Promise<void> {
+    const token = await this.deps.sessions.create(userId, orgId)
+    setCookie(c, this.cookieName('session'), token, { ...this.#cookieOptions(), maxAge: SESSION_HOURS * 3600 })
+    deleteCookie(c, this.cookieName('csrf'), { path: '/', secure: this.secure })
+  }
+
+  async signOut(c: Ctx): Promise<void> {
+    await this.deps.sessions.destroy(getCookie(c, this.cookieName('session')))
+    deleteCookie(c, this.cookieName('session'), { path: '/', secure: this.secure })
+  }
+
+  sessionToken(c: Ctx): string | undefined {
+    return getCookie(c, this.cookieName('session'))
+  }
+
+  /**
+   * Wraps a page or form handler: no session → the sign-in page (GET) or 401; a POST whose
+   * `_csrf` does not match the session's secret → 403, before the handler sees anything.
+   */
+  signedIn(handler: (c: Ctx, me: SignedIn) => Response | Promise<Response>) {
+    return async (c: Ctx): Promise<Response> => {
+      const session = await this.deps.sessions.find(this.sessionToken(c))
+      if (!session) {
+        if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+        return this.html(c, <MessagePage title="Signed out" message="Your session has ended. Sign in again." />, 401)
+      }
+      let form = new FormData()
+      if (c.req.method === 'POST') {
+        const posted = await c.req.formData().catch(() => undefined)
+        if (!posted || !sameSecret(String(posted.get('_csrf') ?? ''), session.csrf)) {
+          return this.html(c, <MessagePage title="Request refused" message="The form is missing its security token. Reload the page and try again." signedIn />, 403)
+        }
+        form = posted
+      }
+      const orgs = await this.deps.sessions.orgsOf(session.userId)
+      const org = orgs.find((o) => o.id === session.orgId)!
+      const me: SignedIn = { session, orgs, org, form, canManage: session.role !== 'member', principal: principalOf({ session }) }
+      return handler(c, me)
+    }
+  }
+
+  /**
+   * Runs an operation as the signed-in user, with the same scope checks, audit and events as the
+   * API. Members are refused here with a plain sentence, and again by the executor's scope check.
+   */
+  async act<T = any>(c: Ctx, me: SignedIn, opId: string, raw: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+    if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins can do this')
+    const op = this.#op(opId)
+    this.deps.executor.authorize(op, me.principal)
+    return this.#body<T>(await this.deps.executor.run(op, me.principal, raw, this.meta(c)))
+  }
+
+  /**
+   * Reads through an operation without its scope check. The dashboard shows Members what the
+   * organisation's admin reads show (keys by prefix, webhooks, usage, audit log): read-only means
+   * they see, not that they are blind. Only GET operations pass, so nothing changes this way.
+   */
+  async view<T = any>(c: Ctx, me: SignedIn, opId: string, raw: { params?: Record<string, string>; query?: Record<string, string> } = {}): Promise<T> {
+    const op = this.#op(opId)
+    if (op.method !== 'get') throw new Error(`${opId} is not a read`)
+    return this.#body<T>(await this.deps.executor.run(op, me.principal, raw, this.meta(c)))
+  }
+
+  has(opId: string): boolean {
+    return this.deps.registry.get(opId) !== undefined
+  }
+
+  /**
+   * Runs a form's action at most once per rendering of the form (its `_once` field), so reloading
+   * a result page, or a double click, never mints a second key. A repeat answers `repeated`.
+   */
+  async once<T>(me: SignedIn, fingerprint: string, fn: () => Promise<T>): Promise<{ repeated: false; value: T } | { repeated: true }> {
+    const nonce = String(me.form.get('_once') ?? '')
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return { repeated: false, value: await fn() }
+    const owner = `user:${me.session.userId}`
+    const claim = await this.deps.idempotency.claim(owner, `dashboard:${nonce}`, createHash('sha256').update(fingerprint).digest('hex'))
+    if (claim.kind !== 'claimed') return { repeated: true }
+    try {
+      const value = await fn()
+      // Only the fact is kept, never the answer: a replay has no key to show.
+      await this.deps.idempotency.complete(owner, `dashboard:${nonce}`, 200, 'null')
+      return { repeated: false, value }
+    } catch (error) {
+      await this.deps.idempotency.release(owner, `dashboard:${nonce}`)
+      throw error
+    }
+  }
+
+  /** An expected failure as a sentence and a status for the page; anything else is a 500. */
+  failure(error: unknown): { message: string; status: number } {
+    if (!(error instanceof ApiError)) throw error
+    return { message: error.code === 'insufficient_scope' ? `Not allowed: ${error.message}.` : error.message, status: error.status }
+  }
+
+  #op(opId: string) {
+    const op = this.deps.registry.get(opId)
+    if (!op) throw new ApiError('not_found', `This deployment has no ${opId} operation`)
+    return op
+  }
+
+  #body<T>(result: Awaited<ReturnType<OperationExecutor['run']>>): T {
+    return ('body' in result ? result.body : undefined) as T
+  }
+}

@@ -1,0 +1,50 @@
+import type { FC } from 'hono/jsx'
+import { Csrf, Page, type Viewer } from '../layout.js'
+
+export interface Confirmation {
+  /** The question, e.g. `Revoke “CI pipeline”?` */
+  title: string
+  /** What happens, in one or two sentences. */
+  message: string
+  /** The label of the button that does it. */
+  action: string
+  /** Where the form posts. */
+  href: string
+  /** Fields to post again with `confirmed=1`. */
+  fields?: Record<string, string>
+  /** Where Cancel goes. */
+  back: string
+}
+
+/**
+ * Irreversible actions post `confirmed=1`. With scripts on, app.js asks in a modal first and adds
+ * it; without scripts, the server answers this page, which asks the same question.
+ */
+export const ConfirmPage: FC<{ me: Viewer; current: string; confirm: Confirmation }> = ({ me, current, confirm }) => (
+  <Page title={confirm.title} me={me} current={current}>
+    <div class="card narrow-card">
+      <h1>{confirm.title}</h1>
+      <p>{confirm.message}</p>
+      <form method="post" action={confirm.href} class="buttons">
+        <Csrf token={me.session.csrf} />
+        <input type="hidden" name="confirmed" value="1" />
+        {Object.entries(confirm.fields ?? {}).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <a class="button" href={confirm.back}>
+          Cancel
+        </a>
+        <button type="submit" class="danger-solid" autofocus>
+          {confirm.action}
+        </button>
+      </form>
+    </div>
+  </Page>
+)
+
+/** Attributes for a form whose submission app.js confirms in the modal first. */
+export const confirmAttrs = (title: string, message: string, action: string) => ({
+  'data-confirm': message,
+  'data-confirm-title': title,
+  'data-confirm-action': action,
+})

@@ -1,0 +1,175 @@
+import type { FC } from 'hono/jsx'
+import { CopyField, Csrf, Empty, Flash, Page, When, type Viewer } from '../layout.js'
+import { confirmAttrs } from './confirm.js'
+import { HookStatus, type Hook } from './webhooks.js'
+
+export interface Delivery {
+  id: string
+  event_type: string
+  status: string
+  attempts: number
+  last_status_code: number | null
+  last_latency_ms: number | null
+  last_error: string | null
+  next_attempt_at: string | null
+  created_at: string
+}
+
+interface WebhookPageProps {
+  me: Viewer & { canManage: boolean }
+  hook: Hook
+  deliveries: Delivery[]
+  nextCursor?: string | null | undefined
+  /** Present only in the answer to "Reveal", create or rotate: never on a plain GET. */
+  secret?: string | undefined
+  notice?: string | undefined
+  error?: string | undefined
+  location?: string | undefined
+}
+
+export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCursor, secret, notice, error, location }) => {
+  const base = `/webhooks/${hook.id}`
+  return (
+    <Page title="Webhook endpoint" me={me} current="/webhooks" location={location}>
+      <p class="crumbs">
+        <a href="/webhooks">Webhooks</a> / Endpoint
+      </p>
+      <div class="heading">
+        <div>
+          <h1 class="url">{hook.url}</h1>
+          <p class="muted">
+            {hook.description || 'No description'} · <HookStatus hook={hook} />
+            {!hook.enabled && hook.disabled_reason ? <span> — {hook.disabled_reason}</span> : null}
+          </p>
+        </div>
+        {me.canManage ? (
+          <div class="actions">
+            <form method="post" action={`${base}/test`}>
+              <Csrf token={me.session.csrf} />
+              <button type="submit" class="primary">
+                Send test event
+              </button>
+            </form>
+            <form method="post" action={`${base}/${hook.enabled ? 'disable' : 'enable'}`}>
+              <Csrf token={me.session.csrf} />
+              <button type="submit">{hook.enabled ? 'Disable' : 'Enable'}</button>
+            </form>
+            <form method="post" action={`${base}/delete`} {...confirmAttrs('Delete this endpoint?', `${hook.url} gets no more deliveries; pending ones are dropped.`, 'Delete endpoint')}>
+              <Csrf token={me.session.csrf} />
+              <button type="submit" class="danger">
+                Delete
+              </button>
+            </form>
+          </div>
+        ) : null}
+      </div>
+      <Flash error={error} notice={notice} />
+      <dl class="facts card">
+        <dt>Events</dt>
+        <dd>
+          <span class="chips">
+            {hook.events.map((e) => (
+              <span class="chip">{e === '*' ? 'all events' : e}</span>
+            ))}
+          </span>
+        </dd>
+        <dt>Created</dt>
+        <dd>
+          <When at={hook.created_at} />
+        </dd>
+        <dt>Signing secret</dt>
+        <dd>
+          {secret ? (
+            <CopyField id="hook-secret" label="Signing secret" value={secret} />
+          ) : me.canManage ? (
+            <div class="actions">
+              <code class="muted">whsec_••••••••••••</code>
+              <form method="post" action={`${base}/reveal`}>
+                <Csrf token={me.session.csrf} />
+                <button type="submit" class="small">
+                  Reveal
+                </button>
+              </form>
+              <form
+                method="post"
+                action={`${base}/rotate`}
+                {...confirmAttrs('Rotate the signing secret?', 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.', 'Rotate secret')}
+              >
+                <Csrf token={me.session.csrf} />
+                <button type="submit" class="small">
+                  Rotate
+                </button>
+              </form>
+            </div>
+          ) : (
+            <span class="muted">Owners and Admins can reveal it.</span>
+          )}
+        </dd>
+      </dl>
+      <h2>Deliveries</h2>
+      {deliveries.length === 0 ? (
+        <Empty>No deliveries yet{me.canManage ? ': send a test event to see one.' : '.'}</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Deliveries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last response</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Next attempt</th>
+                <th scope="col">Created</th>
+                {me.canManage ? (
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.map((d) => (
+                <tr>
+                  <td>
+                    <code>{d.event_type}</code>
+                  </td>
+                  <td>
+                    <span class={`badge ${d.status}`}>{d.status}</span>
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>{d.last_status_code ?? (d.last_error ? <span title={d.last_error}>{d.last_error.slice(0, 60)}</span> : <span class="muted">—</span>)}</td>
+                  <td>{d.last_latency_ms === null ? <span class="muted">—</span> : `${d.last_latency_ms} ms`}</td>
+                  <td>
+                    <When at={d.next_attempt_at} />
+                  </td>
+                  <td>
+                    <When at={d.created_at} />
+                  </td>
+                  {me.canManage ? (
+                    <td class="actions">
+                      {d.status === 'failed' || d.status === 'succeeded' ? (
+                        <form method="post" action={`${base}/deliveries/${d.id}/retry`}>
+                          <Csrf token={me.session.csrf} />
+                          <button type="submit" class="small">
+                            Retry
+                          </button>
+                        </form>
+                      ) : null}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {nextCursor ? (
+        <p>
+          <a href={`${base}?cursor=${encodeURIComponent(nextCursor)}`}>Older deliveries →</a>
+        </p>
+      ) : null}
+    </Page>
+  )
+}

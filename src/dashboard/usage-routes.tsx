@@ -1,0 +1,49 @@
+import type { Hono } from 'hono'
+import type { HttpEnv } from '../http/env.js'
+import type { DashboardKit } from './kit.js'
+import { Empty, Page } from './layout.js'
+import { AuditPage, type AuditRow } from './pages/audit.js'
+import { periods, UsagePage } from './pages/usage.js'
+import { summarizeUsage, type UsageRow } from './usage-chart.js'
+
+/** Usage charts (`usage.get`) with recent activity, and the full audit log (`audit_log.list`). */
+export function usageRoutes(kit: DashboardKit) {
+  return function mountUsage(app: Hono<HttpEnv>): void {
+    app.get(
+      '/usage',
+      kit.signedIn(async (c, me) => {
+        if (!kit.has('usage.get')) {
+          return kit.html(
+            c,
+            <Page title="Usage" me={me} current="/usage">
+              <h1>Usage</h1>
+              <Empty>No usage capability is mounted in this deployment.</Empty>
+            </Page>,
+          )
+        }
+        const asked = Number(c.req.query('days'))
+        const days = (periods as readonly number[]).includes(asked) ? asked : 30
+        const usage = await kit.view<{ from: string; to: string; data: UsageRow[] }>(c, me, 'usage.get', { query: { days: String(days) } })
+        const audit = kit.has('audit_log.list') ? (await kit.view<{ data: AuditRow[] }>(c, me, 'audit_log.list', { query: { limit: '8' } })).data : null
+        return kit.html(c, <UsagePage me={me} days={days} usage={summarizeUsage(usage)} audit={audit} />)
+      }),
+    )
+
+    app.get(
+      '/audit',
+      kit.signedIn(async (c, me) => {
+        const action = (c.req.query('action') ?? '').trim().slice(0, 100)
+        const cursor = c.req.query('cursor')
+        try {
+          const page = await kit.view<{ data: AuditRow[]; next_cursor: string | null }>(c, me, 'audit_log.list', {
+            query: { limit: '50', ...(action ? { action } : {}), ...(cursor ? { cursor } : {}) },
+          })
+          return kit.html(c, <AuditPage me={me} rows={page.data} action={action} nextCursor={page.next_cursor} />)
+        } catch (error) {
+          const { message, status } = kit.failure(error)
+          return kit.html(c, <AuditPage me={me} rows={[]} action={action} nextCursor={null} error={message} />, status)
+        }
+      }),
+    )
+  }
+}

@@ -1,0 +1,162 @@
+import type { Context, Hono } from 'hono'
+import { ApiError } from '../core/errors.js'
+import type { HttpEnv } from '../http/env.js'
+import { formText, type DashboardKit, type SignedIn } from './kit.js'
+import { Empty, Page } from './layout.js'
+import { ConfirmPage } from './pages/confirm.js'
+import { WebhookPage, type Delivery } from './pages/webhook.js'
+import { WebhooksPage, type Hook } from './pages/webhooks.js'
+
+type Ctx = Context<HttpEnv>
+type Extra = { secret?: string; notice?: string; error?: string }
+type HookWithSecret = Hook & { secret: string }
+
+/**
+ * Webhooks through the webhooks operations by id only (`webhooks.list`, `…get`, `…deliveries`,
+ * `…create`, `…update`, `…delete`, `…rotate_secret`, `…test`, `…retry_delivery`), so the page
+ * follows whatever those operations allow; a deployment without them gets a plain notice.
+ */
+export function webhookRoutes(kit: DashboardKit) {
+  const listPage = async (c: Ctx, me: SignedIn, error?: string, status = 200) => {
+    const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
+    const hooks = await kit.view<{ data: Hook[]; next_cursor: string | null }>(c, me, 'webhooks.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
+    const types = kit.has('webhooks.event_types') ? (await kit.view<{ data: { type: string; summary: string }[] }>(c, me, 'webhooks.event_types')).data : []
+    return kit.html(c, <WebhooksPage me={me} hooks={hooks.data} nextCursor={hooks.next_cursor} eventTypes={types.filter((t) => t.type !== 'webhook.test')} error={error} />, status)
+  }
+
+  const hookPage = async (c: Ctx, me: SignedIn, id: string, extra: Extra = {}, status = 200) => {
+    // The secret comes with `webhooks.get`; it is rendered only when `extra.secret` asks for it.
+    const { secret: _secret, ...hook } = await kit.view<HookWithSecret>(c, me, 'webhooks.get', { params: { id } })
+    const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
+    const deliveries = await kit.view<{ data: Delivery[]; next_cursor: string | null }>(c, me, 'webhooks.deliveries', { params: { id }, query: { limit: '50', ...(cursor ? { cursor } : {}) } })
+    const location = c.req.method === 'POST' ? `/webhooks/${id}` : undefined
+    return kit.html(c, <WebhookPage me={me} hook={hook} deliveries={deliveries.data} nextCursor={deliveries.next_cursor} location={location} {...extra} />, status)
+  }
+
+  /** A change on one endpoint, then its page with a notice, or the reason it failed. */
+  const onHook = (name: string, fn: (c: Ctx, me: SignedIn, id: string) => Promise<Extra | Response>) =>
+    kit.signedIn(async (c, me) => {
+      const id = c.req.param('id')!
+      if (!kit.has('webhooks.get')) return notMounted(c, me)
+      try {
+        const extra = await fn(c, me, id)
+        return extra instanceof Response ? extra : await hookPage(c, me, id, extra)
+      } catch (error) {
+        const { message, status } = kit.failure(error)
+        if (status === 404) return listPage(c, me, message, 404)
+        return hookPage(c, me, id, { error: `Could not ${name}: ${message}` }, status)
+      }
+    })
+
+  const notMounted = (c: Ctx, me: SignedIn) =>
+    kit.html(
+      c,
+      <Page title="Webhooks" me={me} current="/webhooks">
+        <h1>Webhooks</h1>
+        <Empty>No webhooks capability is mounted in this deployment.</Empty>
+      </Page>,
+    )
+
+  const confirmed = (c: Ctx, me: SignedIn, title: string, message: string, action: string) =>
+    me.canManage && me.form.get('confirmed') !== '1'
+      ? kit.html(c, <ConfirmPage me={me} current="/webhooks" confirm={{ title, message, action, href: c.req.path, back: `/webhooks/${c.req.param('id')}` }} />)
+      : undefined
+
+  return function mountWebhooks(app: Hono<HttpEnv>): void {
+    app.get(
+      '/webhooks',
+      kit.signedIn(async (c, me) => {
+        if (!kit.has('webhooks.list')) return notMounted(c, me)
+        try {
+          return await listPage(c, me)
+        } catch (error) {
+          const { message, status } = kit.failure(error)
+          return kit.html(c, <WebhooksPage me={me} hooks={[]} eventTypes={[]} error={message} />, status)
+        }
+      }),
+    )
+
+    app.post(
+      '/webhooks',
+      kit.limit,
+      kit.signedIn(async (c, me) => {
+        if (!kit.has('webhooks.create')) return notMounted(c, me)
+        const events = formText(me.form, 'events_mode') === 'some' ? me.form.getAll('events').map(String) : ['*']
+        try {
+          if (events.length === 0) throw new ApiError('validation_error', 'Choose at least one event, or all events', { fields: { events: 'is empty' } })
+          const body = { url: formText(me.form, 'url'), events, description: formText(me.form, 'description') }
+          const created = await kit.act<HookWithSecret>(c, me, 'webhooks.create', { body })
+          return await hookPage(c, me, created.id, { secret: created.secret, notice: 'Endpoint added. Verify deliveries with this signing secret.' }, 201)
+        } catch (error) {
+          const { message, status } = kit.failure(error)
+          return listPage(c, me, message, status)
+        }
+      }),
+    )
+
+    app.get(
+      '/webhooks/:id',
+      onHook('load the endpoint', async () => ({})),
+    )
+    app.post(
+      '/webhooks/:id/reveal',
+      kit.limit,
+      onHook('reveal the secret', async (c, me, id) => {
+        if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins can see the signing secret')
+        // Reading the secret is worth a line in the audit log: it lets the reader forge deliveries.
+        const hook = await kit.view<HookWithSecret>(c, me, 'webhooks.get', { params: { id } })
+        await kit.deps.tx.auditWriter.write(kit.deps.db, me.principal, kit.meta(c), { orgId: me.session.orgId, action: 'webhook.secret_revealed', targetType: 'webhook', targetId: id })
+        return { secret: hook.secret }
+      }),
+    )
+    app.post(
+      '/webhooks/:id/rotate',
+      kit.limit,
+      onHook('rotate the secret', async (c, me, id) => {
+        const stop = confirmed(c, me, 'Rotate the signing secret?', 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.', 'Rotate secret')
+        if (stop) return stop
+        const hook = await kit.act<HookWithSecret>(c, me, 'webhooks.rotate_secret', { params: { id }, body: { grace_period_seconds: 86_400 } })
+        return { secret: hook.secret, notice: 'New signing secret. The old one keeps signing for 24 hours.' }
+      }),
+    )
+    app.post(
+      '/webhooks/:id/test',
+      kit.limit,
+      onHook('send a test event', async (c, me, id) => {
+        await kit.act(c, me, 'webhooks.test', { params: { id } })
+        return { notice: 'Test event queued; it appears below once sent.' }
+      }),
+    )
+    for (const [verb, enabled] of [
+      ['enable', true],
+      ['disable', false],
+    ] as const) {
+      app.post(
+        `/webhooks/:id/${verb}`,
+        kit.limit,
+        onHook(`${verb} the endpoint`, async (c, me, id) => {
+          await kit.act(c, me, 'webhooks.update', { params: { id }, body: { enabled } })
+          return { notice: enabled ? 'Endpoint enabled.' : 'Endpoint disabled: nothing is delivered to it until it is enabled again.' }
+        }),
+      )
+    }
+    app.post(
+      '/webhooks/:id/delete',
+      kit.limit,
+      onHook('delete the endpoint', async (c, me, id) => {
+        const stop = confirmed(c, me, 'Delete this endpoint?', 'It gets no more deliveries; pending ones are dropped.', 'Delete endpoint')
+        if (stop) return stop
+        await kit.act(c, me, 'webhooks.delete', { params: { id } })
+        return c.redirect('/webhooks', 303)
+      }),
+    )
+    app.post(
+      '/webhooks/:id/deliveries/:did/retry',
+      kit.limit,
+      onHook('retry the delivery', async (c, me, id) => {
+        await kit.act(c, me, 'webhooks.retry_delivery', { params: { id, delivery_id: c.req.param('did')! } })
+        return { notice: 'Delivery queued again with the same webhook-id.' }
+      }),
+    )
+  }
+}

@@ -239,6 +239,26 @@ describe.each(engines)('dashboard over HTTP (%s)', (engine) => {
     expect(session.map((s) => s.org_id)).not.toContain(gamma.orgId)
   })
 
+  it('an unknown or malformed id is a page with the reason, never a crash', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000'
+    for (const [path, status] of [
+      [`/webhooks/${missing}`, 404],
+      ['/webhooks/not-an-id', 400],
+      [`/keys/${missing}/roll`, 404],
+      ['/keys?cursor=garbage', 400],
+      ['/audit?cursor=garbage', 400],
+    ] as const) {
+      const res = await owner.get(path)
+      expect([res.status, res.headers.get('content-type')], path).toEqual([status, 'text/html; charset=UTF-8'])
+    }
+    await owner.get('/keys')
+    for (const path of [`/webhooks/${missing}/test`, '/webhooks/not-an-id/delete', `/keys/${missing}/revoke`, '/keys/not-an-id/roll', `/members/${missing}/role`]) {
+      const res = await owner.post(path, { confirmed: '1', role: 'admin' })
+      expect(res.status, path).toBeGreaterThanOrEqual(400)
+      expect(res.status, path).toBeLessThan(500)
+    }
+  })
+
   it('sign-in is throttled per address and e-mail, with a form token', async () => {
     const visitor = new Visitor(server.url)
     await visitor.get('/login')

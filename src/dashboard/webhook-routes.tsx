@@ -43,8 +43,12 @@ export function webhookRoutes(kit: DashboardKit) {
         return extra instanceof Response ? extra : await hookPage(c, me, id, extra)
       } catch (error) {
         const { message, status } = kit.failure(error)
-        if (status === 404) return listPage(c, me, message, 404)
-        return hookPage(c, me, id, { error: `Could not ${name}: ${message}` }, status)
+        try {
+          return await hookPage(c, me, id, { error: `Could not ${name}: ${message}` }, status)
+        } catch (again) {
+          // No such endpoint here (or no valid id): the list, with the reason.
+          return listPage(c, me, kit.failure(again).message, status)
+        }
       }
     })
 

@@ -55,7 +55,7 @@ export interface OperationSpec<
   errors?: ErrorCode[]
   /** Marks irreversible operations for MCP clients. */
   destructive?: boolean
-  /** Response fields holding a secret shown once; an idempotent replay answers them as null. */
+  /** Response fields holding a secret shown once; an idempotent replay answers them as null. A dotted path (`recipients.signing_url`) reaches into objects and every element of an array. */
   secretFields?: string[]
   /** Whether a POST honours `Idempotency-Key`; default true for POST. */
   idempotent?: boolean

@@ -53,6 +53,7 @@ export default tseslint.config(
             { group: ['**/src/*', '!**/src/index.js'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
             { group: ['**/src/*/**'], message: 'The example imports only Portico\'s public entry point, src/index.js.' },
             { group: ['**/test/*', '!**/test/harness.js', '!**/test/pdf-fixture.js'], message: 'Tests use the harness and fixtures only.' },
+            { ...hono, message: 'The example speaks web-standard Request/Response only, as a product mounted on Portico would.' },
           ],
         },
       ],

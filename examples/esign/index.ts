@@ -3,13 +3,28 @@
  * it declares its operations, tables, events, rate-limit class and public pages through
  * Portico's public entry point, and nothing else.
  */
-import { defineModule, z } from '../../src/index.js'
+import { defineModule } from '../../src/index.js'
+import { directLinkPages } from './direct-link-page.js'
 import { esignMigrations } from './migrations.js'
-import { createDocumentOp, deleteDocument, downloadDocument, duplicateDocument, getDocument, listDocuments, sendDocumentOp } from './operations/documents.js'
-import { addField, addRecipient, createEmbedToken, listFields, listRecipients } from './operations/recipients.js'
-import { createDirectLink, createTemplate, generateDocument, getTemplate, listTemplates } from './operations/templates.js'
-import { esignPages } from './pages.js'
-import { DocumentSchema } from './schemas.js'
+import { createDirectLink } from './operations/create-direct-link.js'
+import { createDocumentOp } from './operations/create-document.js'
+import { createEmbedToken } from './operations/create-embed-token.js'
+import { createField } from './operations/create-field.js'
+import { createRecipient } from './operations/create-recipient.js'
+import { createTemplate } from './operations/create-template.js'
+import { deleteDocument } from './operations/delete-document.js'
+import { downloadDocument } from './operations/download-document.js'
+import { duplicateDocument } from './operations/duplicate-document.js'
+import { generateDocument } from './operations/generate-document.js'
+import { getDocument } from './operations/get-document.js'
+import { getTemplate } from './operations/get-template.js'
+import { listDocuments } from './operations/list-documents.js'
+import { listFields } from './operations/list-fields.js'
+import { listRecipients } from './operations/list-recipients.js'
+import { listTemplates } from './operations/list-templates.js'
+import { sendDocumentOp } from './operations/send-document.js'
+import { DocumentSchema, RecipientSignedEvent } from './schemas.js'
+import { signingPages } from './signing-page.js'
 
 export const esignModule = defineModule({
   name: 'esign',
@@ -23,9 +38,9 @@ export const esignModule = defineModule({
     sendDocumentOp,
     duplicateDocument,
     listRecipients,
-    addRecipient,
+    createRecipient,
     listFields,
-    addField,
+    createField,
     createEmbedToken,
     listTemplates,
     createTemplate,
@@ -33,20 +48,17 @@ export const esignModule = defineModule({
     generateDocument,
     createDirectLink,
   ],
+  // `send` is also a Portico default; declaring it keeps the product's own limit visible here.
   limitClasses: [{ name: 'send', limit: 30, windowSeconds: 60 }],
-  pages: esignPages,
+  pages: [...signingPages, ...directLinkPages],
   tags: [
     { name: 'Documents', description: 'Upload a PDF, add recipients and fields, send it, collect signatures.' },
     { name: 'Templates', description: 'Reusable documents: generate and send, or share a public direct link.' },
   ],
   events: [
-    { type: 'document.created', summary: 'A document was uploaded', schema: DocumentSchema },
+    { type: 'document.created', summary: 'A document was uploaded, duplicated or generated from a template', schema: DocumentSchema },
     { type: 'document.sent', summary: 'A document was sent for signature', schema: DocumentSchema },
-    {
-      type: 'recipient.signed',
-      summary: 'A recipient signed',
-      schema: z.object({ document_id: z.uuid(), recipient: z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.string(), signed_at: z.string() }) }),
-    },
+    { type: 'recipient.signed', summary: 'A recipient signed', schema: RecipientSignedEvent },
     { type: 'document.completed', summary: 'Every signer signed; the completed PDF is ready', schema: DocumentSchema },
     { type: 'document.deleted', summary: 'A document was deleted', schema: DocumentSchema },
   ],

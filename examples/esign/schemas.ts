@@ -30,7 +30,11 @@ export const RecipientSchema = z
     role: RoleSchema,
     status: z.enum(['PENDING', 'SIGNED', 'DECLINED']),
     signed_at: Timestamp.nullable(),
-    signing_url: z.string().nullable().optional().openapi({ description: 'Present in the answer to send (and embed-token): the link where this recipient signs.' }),
+    signing_url: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'In the answers to send and generate only: the link where this recipient signs. Only a hash of it is kept, so later reads omit it.' }),
   })
   .openapi('Recipient')
 
@@ -66,6 +70,14 @@ export const DocumentSchema = z
   })
   .openapi('Document')
 
+/** A document in a list: recipients and fields are left to `GET /documents/{id}`. */
+export const DocumentSummarySchema = DocumentSchema.omit({ recipients: true, fields: true }).openapi('DocumentSummary')
+
+export const RecipientSignedEvent = z.object({
+  document_id: Uuid,
+  recipient: z.object({ id: Uuid, name: z.string(), email: z.string(), role: RoleSchema, signed_at: Timestamp }),
+})
+
 export const TemplateSchema = z
   .object({
     id: Uuid,
@@ -79,6 +91,7 @@ export const TemplateSchema = z
   .openapi('Template')
 
 export const DocumentIdParams = z.object({ id: z.uuid() })
+export const TemplateIdParams = z.object({ id: z.uuid() })
 
 export function toRecipientView(r: RecipientsTable, signingUrl?: string | null): z.infer<typeof RecipientSchema> {
   return {
@@ -97,12 +110,9 @@ export function toFieldView(f: FieldsTable): z.infer<typeof FieldSchema> {
   return { id: f.id, object: 'field', type: f.type, page: f.page, x: f.x, y: f.y, width: f.width, height: f.height, recipientId: f.recipient_id }
 }
 
-export function toDocumentView(
-  d: Omit<DocumentsTable, 'file' | 'completed_file'>,
-  recipients: RecipientsTable[],
-  fields: FieldsTable[],
-  signingUrls: Map<string, string> = new Map(),
-): z.infer<typeof DocumentSchema> {
+type DocumentColumns = Omit<DocumentsTable, 'org_id' | 'file' | 'completed_file'>
+
+export function toDocumentSummary(d: DocumentColumns): z.infer<typeof DocumentSummarySchema> {
   return {
     id: d.id,
     object: 'document',
@@ -110,8 +120,6 @@ export function toDocumentView(
     status: d.status,
     file_name: d.file_name,
     page_count: d.page_count,
-    recipients: recipients.map((r) => toRecipientView(r, signingUrls.size ? (signingUrls.get(r.id) ?? null) : undefined)),
-    fields: fields.map(toFieldView),
     template_id: d.template_id,
     created_at: isoTimestamp(d.created_at)!,
     updated_at: isoTimestamp(d.updated_at)!,
@@ -120,6 +128,19 @@ export function toDocumentView(
   }
 }
 
-export function toTemplateView(t: Omit<TemplatesTable, 'file'>): z.infer<typeof TemplateSchema> {
+export function toDocumentView(
+  d: DocumentColumns,
+  recipients: RecipientsTable[],
+  fields: FieldsTable[],
+  signingUrls: Map<string, string> = new Map(),
+): z.infer<typeof DocumentSchema> {
+  return {
+    ...toDocumentSummary(d),
+    recipients: recipients.map((r) => toRecipientView(r, signingUrls.size ? (signingUrls.get(r.id) ?? null) : undefined)),
+    fields: fields.map(toFieldView),
+  }
+}
+
+export function toTemplateView(t: Omit<TemplatesTable, 'org_id' | 'file'>): z.infer<typeof TemplateSchema> {
   return { id: t.id, object: 'template', title: t.title, file_name: t.file_name, page_count: t.page_count, recipients: JSON.parse(t.slots), created_at: isoTimestamp(t.created_at)! }
 }

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+
+/** Everything a page prints that came from a person (titles, names, e-mails) goes through this. */
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;display:flex;justify-content:center}
+main{background:#fff;margin:48px 16px;padding:32px;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:520px;width:100%}
+h1{font-size:22px;margin:0 0 8px}p.muted{color:#5b6474;margin-top:0}label{display:block;font-weight:600;margin:20px 0 6px}
+input{width:100%;box-sizing:border-box;font-size:18px;padding:10px;border:1px solid #c5cad3;border-radius:8px}
+input:focus,button:focus,a:focus{outline:3px solid #7aa7ff;outline-offset:2px}.sig{font-family:"Brush Script MT","Segoe Script",cursive;font-size:26px}
+.row{display:flex;gap:12px;margin-top:24px}button{font-size:16px;padding:10px 18px;border-radius:8px;border:0;cursor:pointer}
+.primary{background:#2f5bea;color:#fff}.secondary{background:#eef0f4;color:#1d2330}.ok{color:#137333}.bad{color:#b3261e}`
+
+// The one inline style is allowed by its hash: no 'unsafe-inline', no script at all, nothing external.
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`
+
+export interface PageOptions {
+  status?: number
+  /** Inside a customer's product (an embed token's link): any site may frame the page. */
+  embed?: boolean
+}
+
+/** A complete, self-contained HTML page behind a strict Content-Security-Policy. */
+export function htmlPage(title: string, body: string, options: PageOptions = {}): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`
+  return new Response(html, {
+    status: options.status ?? 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      // The URL holds the credential: never cached, never sent on as a referrer, never indexed.
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+      // frame-ancestors decides framing wherever CSP is understood (it overrides Portico's default
+      // X-Frame-Options: DENY, which still guards browsers too old to know it).
+      'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; base-uri 'none'; frame-ancestors ${options.embed ? '*' : "'none'"}`,
+    },
+  })
+}
+
+export const notValidPage = (): Response =>
+  htmlPage('Link not valid', '<h1>This link is not valid</h1><p class="muted">It may have been replaced by a newer one. Ask the sender for a new link.</p>', { status: 404 })
+
+const FORM_LIMIT = 16 * 1024
+
+/** The posted form, read with a small cap: these pages take no uploads and need no more. */
+export async function readForm(request: Request): Promise<URLSearchParams | FormData | undefined> {
+  if (Number(request.headers.get('content-length') ?? 0) > FORM_LIMIT) return undefined
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength
+      if (size > FORM_LIMIT) return undefined
+      chunks.push(chunk)
+    }
+  }
+  const raw = Buffer.concat(chunks, size)
+  const type = request.headers.get('content-type') ?? ''
+  if (type.toLowerCase().startsWith('multipart/form-data')) {
+    try {
+      return await new Response(raw, { headers: { 'content-type': type } }).formData()
+    } catch {
+      return undefined
+    }
+  }
+  return new URLSearchParams(raw.toString('utf8'))
+}
+
+/** A typed name or e-mail as stored: one line, no control characters, bounded. */
+export const oneLine = (value: unknown, max: number): string =>
+  String(value ?? '')
+    .replace(/[\p{Cc}\p{Cf}\s]+/gu, ' ')
+    .trim()
+    .slice(0, max)

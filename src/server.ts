@@ -271,7 +271,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const mounts: RouteMount[] = [
     probeRoutes(readiness, metrics),
     docsRoutes(document),
-    mcpRoutes({ registry, executor, guard, observers, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
+    mcpRoutes({ registry, executor, guard, observers, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
     dashboard,
   ]
 

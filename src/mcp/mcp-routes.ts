@@ -1,48 +1,81 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { AuthGuard } from '../http/auth-guard.js'
 import type { HttpEnv } from '../http/env.js'
 import { errorResponse } from '../http/on-error.js'
-import { createMcpServer, type McpDeps } from './mcp-server.js'
+import { JSON_LIMIT } from '../http/read-body.js'
+import { createMcpServer, type McpDeps, type McpExchange } from './mcp-server.js'
+
+export const MCP_PATH = '/mcp'
 
 export interface McpRouteDeps extends McpDeps {
   guard: AuthGuard
-  urls: { readonly publicUrl: string }
+  /** Browser origins allowed besides the server's own (PORTICO_MCP_ALLOWED_ORIGINS). */
   allowedOrigins: string[]
 }
 
+/** JSON-RPC framing around a tool's arguments. */
+const ENVELOPE_BYTES = 64 * 1024
+
+/** RFC 6750: a request without credentials gets the bare challenge; a bad key is an invalid token. */
+function challenge(error: ApiError): string {
+  return error.code === 'missing_api_key' ? 'Bearer realm="portico"' : 'Bearer realm="portico", error="invalid_token"'
+}
+
 /**
- * `/mcp`: MCP over Streamable HTTP, stateless (a server per request), so any number of instances
- * can serve it. The key is checked exactly as REST checks it; tool calls spend the REST quota.
+ * `/mcp`: MCP over Streamable HTTP, stateless (a server and transport per request, no session), so
+ * any number of instances can serve it. The key is checked as REST checks it; only tool calls
+ * spend the REST quota, so connecting and listing tools cost nothing.
  */
 export function mcpRoutes(deps: McpRouteDeps) {
-  return function mountMcp(app: Hono<HttpEnv>): void {
-    app.all('/mcp', async (c) => {
-      const ownOrigin = new URL(deps.urls.publicUrl).origin
-      // Browsers send Origin: only our own and configured origins may drive tools (DNS rebinding).
-      const origin = c.req.header('origin')
-      if (origin && origin !== ownOrigin && !deps.allowedOrigins.includes(origin)) {
-        return errorResponse(c, new ApiError('forbidden', `Origin ${origin} is not allowed to use /mcp`))
-      }
-      let auth
-      try {
-        auth = await deps.guard.check({ authorization: c.req.header('authorization'), xApiKey: c.req.header('x-api-key') }, c.get('clientIp'))
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error
-        const challenge = error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="portico", error="invalid_token"' } : undefined
-        return errorResponse(c, new ApiError(error.code, error.message, { retryAfter: error.retryAfter, headers: { ...error.headers, ...challenge } }))
-      }
-      c.set('auth', auth)
-      const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
-      const server = createMcpServer(deps, auth, meta)
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-      await server.connect(transport)
-      try {
-        return await transport.handleRequest(c.req.raw)
-      } finally {
-        void server.close()
-      }
+  let maxRequestBodySize = JSON_LIMIT + ENVELOPE_BYTES
+
+  async function handle(c: Context<HttpEnv>): Promise<Response> {
+    // Stateless: there is no stream to open with GET and no session to end with DELETE. A 405 tells
+    // the SDK's client not to retry a GET stream; answering one that closes at once makes it loop.
+    if (c.req.method !== 'POST') {
+      return errorResponse(c, new ApiError('method_not_allowed', `${c.req.method} is not allowed here; use POST`, { headers: { Allow: 'POST' } }))
+    }
+    // Browsers send Origin: only our own and configured origins may drive tools (DNS rebinding).
+    const origin = c.req.header('origin')
+    if (origin && origin !== new URL(deps.urls.publicUrl).origin && !deps.allowedOrigins.includes(origin)) {
+      return errorResponse(c, new ApiError('forbidden', `Origin ${origin} is not allowed to use ${MCP_PATH}`))
+    }
+    let auth
+    try {
+      auth = await deps.guard.check({ authorization: c.req.header('authorization'), xApiKey: c.req.header('x-api-key') }, c.get('clientIp'))
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      if (error.status !== 401) return errorResponse(c, error)
+      return errorResponse(c, new ApiError(error.code, error.message, { headers: { ...error.headers, 'WWW-Authenticate': challenge(error) } }))
+    }
+    c.set('auth', auth)
+    const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+    const exchange: McpExchange = {}
+    const server = createMcpServer(deps, auth, meta, exchange)
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize,
     })
+    await server.connect(transport)
+    try {
+      // With JSON responses the answer is complete here, tool calls included.
+      const response = await transport.handleRequest(c.req.raw)
+      // Tool results may hold a secret shown once (a minted key): never cached, as REST answers.
+      response.headers.set('Cache-Control', 'no-store')
+      for (const [name, value] of Object.entries(exchange.rateLimitHeaders ?? {})) response.headers.set(name, value)
+      return response
+    } finally {
+      void server.close()
+    }
+  }
+
+  return function mountMcp(app: Hono<HttpEnv>): void {
+    // The largest body any tool may take (a PDF in base64) plus the JSON-RPC around it, read once the
+    // registry is complete; each tool call is then held to its own operation's cap.
+    maxRequestBodySize = Math.max(JSON_LIMIT, ...deps.registry.all().map((op) => op.maxBodyBytes ?? 0)) + ENVELOPE_BYTES
+    app.all(MCP_PATH, handle)
   }
 }

@@ -1,29 +1,51 @@
-import { z } from 'zod'
+import { getOpenApiMetadata } from '@asteasolutions/zod-to-openapi'
+import { z, type ZodType } from 'zod'
 import type { Operation } from '../core/operation.js'
+import type { RawInput } from '../runtime/validate-input.js'
 
 const cache = new WeakMap<Operation, Record<string, unknown>>()
 
-/** Path, query and body parameters merged into one object, as JSON Schema; built once per operation. */
+/**
+ * Path, query and body parameters merged into one object, as JSON Schema; built once per operation.
+ * Descriptions and formats written with `.openapi()` for the reference carry over, so an assistant
+ * reads what a developer reads. A field only multipart can carry (`format: binary`, a file part) is
+ * left out: MCP arguments are JSON, so such an operation takes its JSON alternative (`file_base64`).
+ */
 export function toolInputSchema(op: Operation): Record<string, unknown> {
   let schema = cache.get(op)
   if (!schema) {
     const shape = { ...op.params?.shape, ...op.query?.shape, ...op.body?.shape }
-    const json = z.toJSONSchema(z.object(shape), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+    const json = z.toJSONSchema(z.object(shape), {
+      io: 'input',
+      unrepresentable: 'any',
+      override: ({ zodSchema, jsonSchema }) => {
+        const meta = getOpenApiMetadata(zodSchema as unknown as ZodType) as { description?: string; format?: string; example?: unknown }
+        if (meta.description && jsonSchema.description === undefined) jsonSchema.description = meta.description
+        if (meta.format && jsonSchema.format === undefined) jsonSchema.format = meta.format
+      },
+    }) as { properties?: Record<string, { format?: string }>; required?: string[]; $schema?: string }
     delete json.$schema
+    for (const [name, property] of Object.entries(json.properties ?? {})) {
+      if (property.format !== 'binary') continue
+      delete json.properties![name]
+      json.required = json.required?.filter((r) => r !== name)
+      if (json.required?.length === 0) delete json.required
+    }
     schema = json
     cache.set(op, schema)
   }
   return schema
 }
 
-/** Splits a tool's arguments back into the parts REST would have received. */
-export function splitArguments(op: Operation, args: Record<string, unknown>): { params: Record<string, string>; query: Record<string, string>; body: unknown } {
+/** Splits a tool's arguments back into the parts REST would have received: path segments are strings. */
+export function splitArguments(op: Operation, args: Record<string, unknown>): Required<RawInput> {
   const params: Record<string, string> = {}
   const query: Record<string, string> = {}
   const body: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(args)) {
-    if (op.params && name in op.params.shape) params[name] = String(value)
-    else if (op.query && name in op.query.shape) query[name] = value as string
+    if (op.params && name in op.params.shape) {
+      if (value !== undefined && value !== null) params[name] = String(value)
+    } else if (op.query && name in op.query.shape) query[name] = value as string
     else body[name] = value
   }
   return { params, query, body }

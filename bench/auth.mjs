@@ -6,7 +6,7 @@ import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs
 const rounds = Number(process.argv[2] ?? 5)
 const seconds = Number(process.argv[3] ?? 5)
 const server = await startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('auth'), LOG_LEVEL: 'warn' })
-const bare = `${server.url}/bench/bare`
+const bare = `${server.url}/api/v1/bench/bare`
 const authed = `${server.url}/api/v1/bench/ping`
 const headers = { authorization: `Bearer ${server.key}` }
 

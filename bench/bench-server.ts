@@ -1,12 +1,15 @@
 /**
  * A Portico server for benchmarks: the real app plus one operation, served twice: through the
- * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit) and bare (`/bench/bare`: the
- * same executor run, output validation and response headers, with no authentication). The two
- * differ only by what authentication costs. Prints one JSON line `{url, key}` when ready.
+ * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit) and bare (`/api/v1/bench/bare`:
+ * a path of the same shape, the same executor run, output validation and response headers, with no
+ * authentication). The two differ only by what authentication costs. Prints one JSON line
+ * `{url, key}` when ready.
  */
 import { pino } from 'pino'
 import { createOrganization } from '../src/cli.js'
 import { loadConfig } from '../src/core/config.js'
+import { requestHeader } from '../src/http/request-header.js'
+import { setResponseHeader } from '../src/http/response-header.js'
 import { defineModule, defineOperation, z } from '../src/index.js'
 import { createPortico } from '../src/server.js'
 
@@ -40,10 +43,10 @@ if (process.env.BENCH_LIMITER === 'off') {
   }
 }
 const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
-portico.app.get('/bench/bare', async (c) => {
-  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+portico.app.get('/api/v1/bench/bare', async (c) => {
+  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
   const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
-  c.header('Cache-Control', 'no-store')
+  setResponseHeader(c, 'Cache-Control', 'no-store')
   return c.json('body' in result ? (result.body as object) : {}, 200)
 })
 await portico.start()

@@ -21,7 +21,7 @@ const servers = await Promise.all([
 const [memory, redis, none] = servers
 const auth = (server) => ({ url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } })
 const variants = [
-  { name: 'bare', url: `${memory.url}/bench/bare`, headers: {} },
+  { name: 'bare', url: `${memory.url}/api/v1/bench/bare`, headers: {} },
   { name: 'in-process', ...auth(memory) },
   { name: 'redis', ...auth(redis) },
   { name: 'no limiter', ...auth(none) },

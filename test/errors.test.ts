@@ -25,11 +25,18 @@ const echo = defineOperation({
   handler: async (input) => ({ count: input.recipients.length }),
 })
 
+/** A page that allows framing by its own origin: its own header must win over the default. */
+const framedPage = {
+  method: 'get' as const,
+  path: '/test/framed',
+  handler: async () => new Response('<p>hi</p>', { headers: { 'content-type': 'text/html', 'x-frame-options': 'SAMEORIGIN' } }),
+}
+
 describe('one error envelope everywhere', () => {
   let server: TestServer
   let key: string
   beforeAll(async () => {
-    server = await startServer({ modules: [defineModule({ name: 'test', operations: [boom, echo] })] })
+    server = await startServer({ modules: [defineModule({ name: 'test', operations: [boom, echo], pages: [framedPage] })] })
     key = (await server.createOrg()).key
   })
   afterAll(() => server.close())
@@ -105,6 +112,26 @@ describe('one error envelope everywhere', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('x-request-id')).toMatch(/^req_/)
     expect((await res.json()).error.code).toBe('not_found')
+  })
+
+  it('adds the default headers once to a raw page Response, which keeps its own values', async () => {
+    const res = await raw('/test/framed')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/)
+    expect(await res.text()).toBe('<p>hi</p>')
+  })
+
+  it('sends rate-limit, cache and request-id headers once each on an operation answer and on a 500', async () => {
+    const ok = await server.api('POST', '/test/echo', { key, body: { recipients: [{ name: 'Ann', email: 'ann@example.com' }] } })
+    expect(ok.status).toBe(201)
+    for (const name of ['ratelimit', 'ratelimit-policy', 'cache-control', 'x-request-id']) expect(ok.headers.get(name), name).not.toContain(',')
+    expect(ok.headers.get('cache-control')).toBe('no-store')
+    const failed = await server.api('GET', '/test/boom', { key })
+    expect(failed.status).toBe(500)
+    expect(failed.headers.get('ratelimit')).toMatch(/^"general";r=\d+;t=\d+$/)
+    expect(failed.headers.get('x-request-id')).toBe(failed.body.error.request_id)
   })
 
   it('serves probes', async () => {

@@ -11,6 +11,7 @@ import { errorResponse } from './on-error.js'
 import { readBody } from './read-body.js'
 import { requestHeader } from './request-header.js'
 import type { RequestObserver } from './request-observer.js'
+import { setResponseHeader } from './response-header.js'
 
 export const API_BASE = '/api/v1'
 
@@ -49,7 +50,7 @@ async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps): Prom
     deps.executor.authorize(op, principal)
     // A 429 carries the same headers through its ApiError.
     const admission = await deps.executor.admit(op, callerFromKey(auth))
-    for (const [name, value] of Object.entries(admission.headers)) c.header(name, value)
+    for (const name in admission.headers) setResponseHeader(c, name, admission.headers[name]!)
     response = await respond(c, op, deps, principal, meta)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
@@ -68,7 +69,8 @@ async function respond(
   meta: { requestId: string; clientIp: string; userAgent: string | undefined },
 ): Promise<Response> {
   const body = op.body ? await readBody(c, op) : undefined
-  const raw = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body?.value }
+  // An operation without path parameters skips Hono's decoding of them.
+  const raw = { params: op.params ? (c.req.param() as Record<string, string>) : {}, query: c.req.query(), body: body?.value }
 
   const idemKey = op.method === 'post' && op.idempotent ? c.req.header('idempotency-key') : undefined
   if (idemKey === undefined) return send(c, await deps.executor.run(op, principal, raw, meta))
@@ -121,7 +123,7 @@ function redactPath(value: unknown, path: string[]): unknown {
 }
 
 function send(c: Context<HttpEnv>, result: Awaited<ReturnType<OperationExecutor['run']>>): Response {
-  c.header('Cache-Control', 'no-store')
+  setResponseHeader(c, 'Cache-Control', 'no-store')
   if ('file' in result) {
     const headers: Record<string, string> = { 'Content-Type': result.file.contentType }
     if (result.file.filename) headers['Content-Disposition'] = `attachment; filename="${result.file.filename.replace(/["\\\r\n]/g, '_')}"`

@@ -45,11 +45,12 @@ export class MemoryRateLimiter implements RateLimiter {
 
   #trimmed(request: RateLimitRequest, at: number): Log {
     const windowMs = request.policy.windowSeconds * 1000
-    const key = `${request.bucket}\u0000${windowMs}`
-    let log = this.#logs.get(key)
-    if (!log) {
+    // Keyed by the bucket string alone, which callers reuse, so the look-up hashes nothing new. A
+    // bucket whose window changed (an override) starts a new log, as a new key would.
+    let log = this.#logs.get(request.bucket)
+    if (!log || log.windowMs !== windowMs) {
       log = { times: [], head: 0, windowMs }
-      this.#logs.set(key, log)
+      this.#logs.set(request.bucket, log)
     }
     const from = at - windowMs
     while (log.head < log.times.length && log.times[log.head]! <= from) log.head++

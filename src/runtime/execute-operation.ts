@@ -97,11 +97,14 @@ export class OperationExecutor {
     }
     const decisions = await this.deps.limiter.consume(plan.requests)
     const headers = { 'RateLimit-Policy': plan.policyHeader, RateLimit: rateLimitStateHeader(decisions) }
-    const denied = decisions.filter((d) => !d.allowed)
-    if (denied.length > 0) {
-      const retryAfter = Math.max(...denied.map((d) => d.resetSeconds))
-      throw new ApiError('rate_limited', `Rate limit "${denied[0]!.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
+    let denied: RateLimitDecision | undefined
+    let retryAfter = 0
+    for (const d of decisions) {
+      if (d.allowed) continue
+      denied ??= d
+      retryAfter = Math.max(retryAfter, d.resetSeconds)
     }
+    if (denied) throw new ApiError('rate_limited', `Rate limit "${denied.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
     return { decisions, headers }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { requestHeader } from '../request-header.js'
+import { setResponseHeader } from '../response-header.js'
 import { ensureHeader } from './ensure-header.js'
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/
@@ -18,8 +19,8 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
     const sent = requestHeader(c, header.toLowerCase() as Lowercase<string>)
     const id = sent && CLIENT_ID.test(sent) ? sent : generate()
     c.set('requestId', id)
-    c.header(header, id)
+    const onNode = setResponseHeader(c, header, id)
     await next()
-    ensureHeader(c, header, id)
+    if (!onNode) ensureHeader(c, header, id)
   }
 }

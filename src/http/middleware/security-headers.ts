@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { setResponseHeader } from '../response-header.js'
 import { ensureHeader } from './ensure-header.js'
 
 const defaults: [string, string][] = [
@@ -10,8 +11,9 @@ const defaults: [string, string][] = [
 /** Conservative defaults for every response; a page that sets its own value keeps it. */
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeadersMiddleware(c, next) {
-    for (const [name, value] of defaults) c.header(name, value)
+    let onNode = false
+    for (const [name, value] of defaults) onNode = setResponseHeader(c, name, value)
     await next()
-    for (const [name, value] of defaults) ensureHeader(c, name, value)
+    if (!onNode) for (const [name, value] of defaults) ensureHeader(c, name, value)
   }
 }

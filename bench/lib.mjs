@@ -21,9 +21,23 @@ export function startServer(script, env = {}, core = 0) {
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout })
-    lines.once('line', (line) => resolve({ ...JSON.parse(line), child, stop: () => stop(child) }))
+    lines.once('line', (line) => resolve({ ...JSON.parse(line), child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }))
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
   })
+}
+
+/**
+ * CPU time (user + system) a process has used, in µs, from /proc (taskset execs node, so the
+ * child's pid is the server's). CPU per request does not depend on how busy the load generator
+ * was, so it is a steadier figure than requests per second on a shared machine; null elsewhere.
+ */
+export function cpuMicros(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
+  } catch {
+    return null
+  }
 }
 
 function stop(child) {
@@ -48,6 +62,7 @@ export function autocannon(url, { headers = {}, seconds = 5, connections = 32, c
       const result = JSON.parse(out)
       resolve({
         rps: result.requests.average,
+        total: result.requests.total,
         p50: result.latency.p50,
         p99: result.latency.p99,
         non2xx: result.non2xx,

@@ -18,19 +18,25 @@ export class AuthGuard {
     this.#policy = { name: 'auth_failures', limit: failuresPerMinute, windowSeconds: 60 }
   }
 
-  async check(headers: { authorization: string | undefined; xApiKey: string | undefined }, ip: string): Promise<Authenticated> {
+  /** Synchronous for a cached key, so the common request awaits nothing here. */
+  check(headers: { authorization: string | undefined; xApiKey: string | undefined }, ip: string): Authenticated | Promise<Authenticated> {
     try {
-      return await this.authenticator.authenticate(extractKey(headers.authorization, headers.xApiKey))
+      const result = this.authenticator.authenticate(extractKey(headers.authorization, headers.xApiKey))
+      return result instanceof Promise ? result.catch((error: unknown) => this.#refused(error, ip)) : result
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        const [decision] = await this.limiter.consume([{ bucket: `authfail:${ip}`, policy: this.#policy }])
-        if (decision && !decision.allowed) {
-          throw new ApiError('rate_limited', `Too many failed authentications from this address; retry in ${decision.resetSeconds} s`, {
-            retryAfter: decision.resetSeconds,
-          })
-        }
-      }
-      throw error
+      return this.#refused(error, ip)
     }
+  }
+
+  async #refused(error: unknown, ip: string): Promise<never> {
+    if (error instanceof ApiError && error.status === 401) {
+      const [decision] = await this.limiter.consume([{ bucket: `authfail:${ip}`, policy: this.#policy }])
+      if (decision && !decision.allowed) {
+        throw new ApiError('rate_limited', `Too many failed authentications from this address; retry in ${decision.resetSeconds} s`, {
+          retryAfter: decision.resetSeconds,
+        })
+      }
+    }
+    throw error
   }
 }

@@ -44,12 +44,15 @@ async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps): Prom
   let response: Response
   let principal
   try {
-    const auth = await deps.guard.check({ authorization: requestHeader(c, 'authorization'), xApiKey: requestHeader(c, 'x-api-key') }, meta.clientIp)
+    // Both answer without a promise on the common path (a cached key, the in-process limiter).
+    const checked = deps.guard.check({ authorization: requestHeader(c, 'authorization'), xApiKey: requestHeader(c, 'x-api-key') }, meta.clientIp)
+    const auth = checked instanceof Promise ? await checked : checked
     c.set('auth', auth)
     principal = auth.principal
     deps.executor.authorize(op, principal)
     // A 429 carries the same headers through its ApiError.
-    const admission = await deps.executor.admit(op, callerFromKey(auth))
+    const admitted = deps.executor.admit(op, callerFromKey(auth))
+    const admission = admitted instanceof Promise ? await admitted : admitted
     for (const name in admission.headers) setResponseHeader(c, name, admission.headers[name]!)
     response = await respond(c, op, deps, principal, meta)
   } catch (error) {

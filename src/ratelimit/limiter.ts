@@ -29,7 +29,8 @@ export interface RateLimitDecision {
  * of them, or counted by none.
  */
 export interface RateLimiter {
-  consume(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]>
+  /** The in-process limiter answers synchronously; one that asks another process, with a promise. */
+  consume(requests: RateLimitRequest[], at?: number): RateLimitDecision[] | Promise<RateLimitDecision[]>
   close(): Promise<void>
 }
 

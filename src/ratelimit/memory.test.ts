@@ -24,7 +24,7 @@ describe('in-process sliding-window log', () => {
       let at = 1_700_000_000_000
       for (let i = 0; i < 5000; i++) {
         at += random() < 0.05 ? Math.floor(random() * 1500) : Math.floor(random() * (40_000 / limit / 10))
-        const [decision] = limiter.consumeSync([{ bucket: 'k', policy }], at)
+        const [decision] = limiter.consume([{ bucket: 'k', policy }], at)
         const want = expected(at)
         expect(decision!.allowed, `limit ${limit}, step ${i}`).toBe(want.allowed)
         expect(decision!.remaining).toBe(want.remaining)
@@ -37,9 +37,9 @@ describe('in-process sliding-window log', () => {
     const limiter = new MemoryRateLimiter()
     const policy = { name: 'general', limit: 10_000, windowSeconds: 60 }
     let admitted = 0
-    for (let i = 0; i < 25_000; i++) if (limiter.consumeSync([{ bucket: 'k', policy }], 1000 + i)[0]!.allowed) admitted++
+    for (let i = 0; i < 25_000; i++) if (limiter.consume([{ bucket: 'k', policy }], 1000 + i)[0]!.allowed) admitted++
     expect(admitted).toBe(10_000)
     // The first 10,000 leave the window 60 s after they came; the next ones fit again.
-    expect(limiter.consumeSync([{ bucket: 'k', policy }], 1000 + 60_000)[0]!.allowed).toBe(true)
+    expect(limiter.consume([{ bucket: 'k', policy }], 1000 + 60_000)[0]!.allowed).toBe(true)
   })
 })

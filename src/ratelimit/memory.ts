@@ -44,11 +44,8 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #logs = new Map<string, Log>()
   #sweeps = 0
 
-  async consume(requests: RateLimitRequest[], at = Date.now()): Promise<RateLimitDecision[]> {
-    return this.consumeSync(requests, at)
-  }
-
-  consumeSync(requests: RateLimitRequest[], at = Date.now()): RateLimitDecision[] {
+  /** Synchronous: nothing to wait for in process, so a request spends no promise here. */
+  consume(requests: RateLimitRequest[], at = Date.now()): RateLimitDecision[] {
     const logs: Log[] = []
     let admit = true
     for (const request of requests) {

@@ -48,7 +48,7 @@ export class ResilientRateLimiter implements RateLimiter {
     }
   }
 
-  #instead(requests: RateLimitRequest[], at?: number): Promise<RateLimitDecision[]> {
+  #instead(requests: RateLimitRequest[], at?: number): RateLimitDecision[] | Promise<RateLimitDecision[]> {
     if (!this.failOpen) throw new ApiError('service_unavailable', 'Rate limiting is unavailable; retry shortly', { retryAfter: 1 })
     return this.fallback.consume(requests, at)
   }

@@ -64,6 +64,19 @@ export interface Admission {
 
 export type ExecutionResult = { status: number; body: unknown } | { status: number; file: FileResult }
 
+function admission(policyHeader: string, decisions: RateLimitDecision[]): Admission {
+  const headers = { 'RateLimit-Policy': policyHeader, RateLimit: rateLimitStateHeader(decisions) }
+  let denied: RateLimitDecision | undefined
+  let retryAfter = 0
+  for (const d of decisions) {
+    if (d.allowed) continue
+    denied ??= d
+    retryAfter = Math.max(retryAfter, d.resetSeconds)
+  }
+  if (denied) throw new ApiError('rate_limited', `Rate limit "${denied.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
+  return { decisions, headers }
+}
+
 /**
  * The doorway-independent part of calling an operation: who may, how often, with what input, and
  * the handler itself. REST and MCP both go through here, so their rules cannot drift apart.
@@ -88,24 +101,19 @@ export class OperationExecutor {
     return (op.audience === 'any' || audienceOf(principal) === op.audience) && (op.scope === null || principal.scopes.includes(op.scope))
   }
 
-  /** Spends one request from every class the operation belongs to (or none); 429 when any is exhausted. */
-  async admit(op: Operation, caller: Caller): Promise<Admission> {
+  /**
+   * Spends one request from every class the operation belongs to (or none); 429 when any is
+   * exhausted. Synchronous with the in-process limiter, so the common request awaits nothing here.
+   */
+  admit(op: Operation, caller: Caller): Admission | Promise<Admission> {
     let plan = caller.plans.get(op.limit)
     if (!plan) {
       plan = this.#plan(op.limit, caller)
       caller.plans.set(op.limit, plan)
     }
-    const decisions = await this.deps.limiter.consume(plan.requests)
-    const headers = { 'RateLimit-Policy': plan.policyHeader, RateLimit: rateLimitStateHeader(decisions) }
-    let denied: RateLimitDecision | undefined
-    let retryAfter = 0
-    for (const d of decisions) {
-      if (d.allowed) continue
-      denied ??= d
-      retryAfter = Math.max(retryAfter, d.resetSeconds)
-    }
-    if (denied) throw new ApiError('rate_limited', `Rate limit "${denied.policy.name}" exceeded; retry in ${retryAfter} s`, { retryAfter, headers })
-    return { decisions, headers }
+    const decided = this.deps.limiter.consume(plan.requests)
+    const policyHeader = plan.policyHeader
+    return decided instanceof Promise ? decided.then((decisions) => admission(policyHeader, decisions)) : admission(policyHeader, decided)
   }
 
   /** `general` for every operation, plus the operation's own class. */

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { root } from './lib.mjs'
 
 const runs = [
-  ['node', ['bench/auth.mjs', '5', '5']],
+  ['node', ['bench/auth.mjs', '9', '3']],
   ['node', ['bench/ratelimit.mjs', '5', '3']],
   ['node', ['--import', 'tsx', 'bench/webhooks.ts', '2000']],
 ]

@@ -85,6 +85,8 @@ describe.runIf(runBrowser)('dashboard in Chromium', () => {
 
     // Dismissed, the key leaves the page; reloaded, it is nowhere in the HTML.
     await dialog.getByRole('button', { name: 'I have stored it' }).click()
+    // The dialog's close event comes in a later task: wait for the removal it triggers.
+    await dialog.waitFor({ state: 'detached', timeout: 5_000 })
     expect(await page.content()).not.toContain(key)
     await page.reload()
     expect(new URL(page.url()).pathname).toBe('/keys')

@@ -183,3 +183,16 @@ export const When: FC<{ at: string | null | undefined }> = ({ at }) =>
   ) : (
     <span class="muted">—</span>
   )
+
+/** The link to a list's next page, when there is one: `href` is the path, `query` what else it keeps. */
+export const MoreLink: FC<{ path: string; cursor: string | null | undefined; query?: Record<string, string>; children?: Child }> = ({
+  path,
+  cursor,
+  query,
+  children,
+}) =>
+  cursor ? (
+    <p>
+      <a href={`${path}?${new URLSearchParams({ ...query, cursor })}`}>{children}</a>
+    </p>
+  ) : null

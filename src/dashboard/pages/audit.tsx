@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Empty, Flash, Page, When, type Viewer } from '../layout.js'
+import { Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
 
 export interface AuditRow {
   id: string
@@ -93,10 +93,8 @@ export const AuditPage: FC<{ me: Viewer; rows: AuditRow[]; action: string; nextC
       {action ? <a href="/audit">Clear</a> : null}
     </form>
     <AuditTable rows={rows} />
-    {nextCursor ? (
-      <p>
-        <a href={`/audit?${new URLSearchParams({ ...(action ? { action } : {}), cursor: nextCursor })}`}>Older entries →</a>
-      </p>
-    ) : null}
+    <MoreLink path="/audit" cursor={nextCursor} query={action ? { action } : {}}>
+      Older entries →
+    </MoreLink>
   </Page>
 )

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
-import { CopyField, Csrf, Empty, Flash, Once, Page, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, When, type Viewer } from '../layout.js'
 import { confirmAttrs } from './confirm.js'
 
 export const scopeHelp: Record<string, string> = {
@@ -120,11 +120,9 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
         </table>
       </div>
     )}
-    {nextCursor ? (
-      <p>
-        <a href={`/keys?cursor=${encodeURIComponent(nextCursor)}`}>Older keys →</a>
-      </p>
-    ) : null}
+    <MoreLink path="/keys" cursor={nextCursor}>
+      Older keys →
+    </MoreLink>
   </Page>
 )
 

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { CopyField, Csrf, Empty, Flash, Page, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
 import { confirmAttrs } from './confirm.js'
 import { HookStatus, type Hook } from './webhooks.js'
 
@@ -165,11 +165,9 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
           </table>
         </div>
       )}
-      {nextCursor ? (
-        <p>
-          <a href={`${base}?cursor=${encodeURIComponent(nextCursor)}`}>Older deliveries →</a>
-        </p>
-      ) : null}
+      <MoreLink path={base} cursor={nextCursor}>
+        Older deliveries →
+      </MoreLink>
     </Page>
   )
 }

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Csrf, Empty, Flash, Page, When, type Viewer } from '../layout.js'
+import { Csrf, Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
 
 export interface Hook {
   id: string
@@ -105,10 +105,8 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: { type: strin
         </table>
       </div>
     )}
-    {nextCursor ? (
-      <p>
-        <a href={`/webhooks?cursor=${encodeURIComponent(nextCursor)}`}>More endpoints →</a>
-      </p>
-    ) : null}
+    <MoreLink path="/webhooks" cursor={nextCursor}>
+      More endpoints →
+    </MoreLink>
   </Page>
 )

@@ -34,6 +34,11 @@ export const KeySchema = z
   })
   .openapi('ApiKey')
 
+/** The body of a roll, for org and reseller keys alike. */
+export const RollKeyBody = z.object({
+  grace_period_seconds: z.number().int().min(0).max(604_800).default(0).openapi({ description: '0 … 604800 (7 days).' }),
+})
+
 export const MintedKeySchema = KeySchema.extend({
   key: z
     .string()

@@ -1,6 +1,5 @@
 import { defineOperation } from '../../core/operation.js'
-import { z } from '../../core/schema.js'
-import { MintedKeySchema, toKeyView } from '../key-schema.js'
+import { MintedKeySchema, RollKeyBody, toKeyView } from '../key-schema.js'
 import { KeyIdParams } from './get-key.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
@@ -16,9 +15,7 @@ export const rollKey = defineOperation({
     'when the grace period ends (0, the default: now).',
   scope: 'admin',
   params: KeyIdParams,
-  body: z.object({
-    grace_period_seconds: z.number().int().min(0).max(604_800).default(0).openapi({ description: '0 … 604800 (7 days).' }),
-  }),
+  body: RollKeyBody,
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['not_found', 'conflict', 'insufficient_scope'],

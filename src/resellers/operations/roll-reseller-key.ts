@@ -1,6 +1,5 @@
 import { defineOperation } from '../../core/operation.js'
-import { z } from '../../core/schema.js'
-import { MintedKeySchema, toKeyView } from '../../keys/key-schema.js'
+import { MintedKeySchema, RollKeyBody, toKeyView } from '../../keys/key-schema.js'
 import { RESELLER_TAG } from '../schemas.js'
 import { ResellerKeyIdParams } from './get-reseller-key.js'
 import { resellerKeyOwner } from './reseller-key-owner.js'
@@ -17,9 +16,7 @@ export const rollResellerKey = defineOperation({
     'As `POST /keys/{id}/roll`: a replacement shown once, and the old key revoked when the grace period ends (0, the default: now).',
   scope: 'admin',
   params: ResellerKeyIdParams,
-  body: z.object({
-    grace_period_seconds: z.number().int().min(0).max(604_800).default(0).openapi({ description: '0 … 604800 (7 days).' }),
-  }),
+  body: RollKeyBody,
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['not_found', 'conflict', 'insufficient_scope'],

@@ -4,6 +4,7 @@ import type { Principal, ResellerKeyPrincipal } from '../core/principal.js'
 import type { Scope } from '../core/scopes.js'
 import type { KeyService } from '../keys/key-service.js'
 import type { KeyRow, RateLimitOverride } from '../keys/key-store.js'
+import type { Cursor } from '../core/pagination.js'
 import type { MemberService, MemberView, Role } from '../members/member-service.js'
 import { coreDb } from '../storage/db.js'
 import type { OrgStatus, ResellerOrgRow, ResellerStore } from './reseller-store.js'
@@ -111,6 +112,24 @@ export class ResellerService {
       async (tx) => {
         if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
         return this.keys.mint(tx, reseller, { type: 'org', orgId }, input)
+      },
+      { orgId },
+    )
+  }
+
+  /** An organisation's keys, newest first: those the reseller minted and those its users made. */
+  async orgKeys(ctx: OperationContext, orgId: string, limit: number, cursor?: Cursor): Promise<KeyRow[]> {
+    const org = await this.organization(ctx, orgId)
+    return this.keys.store.list({ type: 'org', orgId: org.id }, limit, cursor)
+  }
+
+  /** Revokes one of an organisation's keys, audited in that organisation's log like a revoke by its admin. */
+  async revokeOrgKey(ctx: OperationContext, orgId: string, keyId: string): Promise<KeyRow> {
+    const reseller = resellerOf(ctx.principal)
+    return ctx.transaction(
+      async (tx) => {
+        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
+        return this.keys.revoke(tx, { type: 'org', orgId }, keyId)
       },
       { orgId },
     )

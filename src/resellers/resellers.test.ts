@@ -73,10 +73,13 @@ describe.each(engines)('resellers over HTTP (%s)', (engine) => {
 
   it("answers 404 on every reseller operation naming another reseller's organisation, and changes nothing", async () => {
     const theirs = await createOrg(south, { name: 'Initech' })
+    const theirKey = (await server.api('POST', `/reseller/organizations/${theirs.id}/keys`, { key: south.key, body: { name: 'theirs' } })).body
     const withId = resellerOps(server).filter((op) => op.path.startsWith('/reseller/organizations/{id}'))
     expect(withId.map((op) => op.id).sort()).toEqual(
       [
         'reseller.org_keys.create',
+        'reseller.org_keys.list',
+        'reseller.org_keys.revoke',
         'reseller.organizations.get',
         'reseller.organizations.resume',
         'reseller.organizations.suspend',
@@ -85,7 +88,8 @@ describe.each(engines)('resellers over HTTP (%s)', (engine) => {
       ].sort(),
     )
     for (const op of withId) {
-      const res = await server.api(op.method.toUpperCase(), op.path.replace('{id}', theirs.id), { key: north.key, body: op.body ? (validBodies[op.id] ?? {}) : undefined })
+      const path = op.path.replace('{id}', theirs.id).replace('{key_id}', theirKey.id)
+      const res = await server.api(op.method.toUpperCase(), path, { key: north.key, body: op.body ? (validBodies[op.id] ?? {}) : undefined })
       expect(res.status, `${op.id} → ${res.text}`).toBe(404)
       expect(res.body.error.code).toBe('not_found')
     }
@@ -95,7 +99,45 @@ describe.each(engines)('resellers over HTTP (%s)', (engine) => {
     expect(users.body.data).toEqual([])
     const inside = await orgAdminKey(south, theirs.id)
     const keys = await server.api('GET', '/keys?limit=100', { key: inside })
-    expect(keys.body.data).toHaveLength(1)
+    expect(keys.body.data).toHaveLength(2)
+    expect(keys.body.data.find((k: { id: string }) => k.id === theirKey.id).status).toBe('active')
+  })
+
+  it("lists and revokes an organisation's keys, audited in its log; another organisation's key is 404", async () => {
+    const org = await createOrg(north, { name: 'Churned' })
+    const other = await createOrg(north, { name: 'Stays' })
+    const minted = await server.api('POST', `/reseller/organizations/${org.id}/keys`, { key: north.key, body: { name: 'Integration' } })
+    const inside = await orgAdminKey(north, org.id)
+    const elsewhere = await orgAdminKey(north, other.id)
+    const ownKey = (await server.api('POST', '/keys', { key: inside, body: { name: 'made inside' } })).body
+
+    const listed = await server.api('GET', `/reseller/organizations/${org.id}/keys?limit=2`, { key: north.key })
+    expect(listed.status).toBe(200)
+    expect(listed.text).not.toContain(minted.body.key)
+    expect(listed.body.data.map((k: { name: string }) => k.name)).toEqual(['made inside', 'inside'])
+    const rest = await server.api('GET', `/reseller/organizations/${org.id}/keys?limit=2&cursor=${listed.body.next_cursor}`, { key: north.key })
+    expect(rest.body.data.map((k: { name: string }) => k.name)).toEqual(['Integration'])
+    expect(rest.body.data[0].created_by.type).toBe('reseller_key')
+    expect(listed.body.data[0].created_by.type).toBe('org_key')
+
+    // A key of another organisation of the same reseller, named through this organisation: 404.
+    const elsewhereId = (await server.api('GET', '/health', { key: elsewhere })).body.key.id
+    const crossed = await server.api('DELETE', `/reseller/organizations/${org.id}/keys/${elsewhereId}`, { key: north.key })
+    expect(crossed.status).toBe(404)
+    expect((await server.api('GET', '/health', { key: elsewhere })).status).toBe(200)
+
+    const revoked = await server.api('DELETE', `/reseller/organizations/${org.id}/keys/${ownKey.id}`, { key: north.key })
+    expect(revoked.status, revoked.text).toBe(200)
+    expect(revoked.body.status).toBe('revoked')
+    const refused = await server.api('GET', '/health', { key: ownKey.key })
+    expect(refused.status).toBe(403)
+    expect(refused.body.error.code).toBe('api_key_revoked')
+    expect((await server.api('DELETE', `/reseller/organizations/${org.id}/keys/${ownKey.id}`, { key: north.key })).status).toBe(200)
+
+    const audit = await server.api('GET', '/audit-log?limit=100', { key: inside })
+    const entries = audit.body.data.filter((e: { action: string; target: { id: string } | null }) => e.action === 'api_key.revoked' && e.target?.id === ownKey.id)
+    expect(entries).toHaveLength(1)
+    expect(entries[0].actor).toMatchObject({ type: 'reseller_key' })
   })
 
   it('answers 409 for an external_id the reseller already used, even when two requests race', async () => {

@@ -5,9 +5,11 @@ import { createUser } from './create-user.js'
 import { getOrganization } from './get-organization.js'
 import { getResellerKey } from './get-reseller-key.js'
 import { listOrganizations } from './list-organizations.js'
+import { listOrgKeys } from './list-org-keys.js'
 import { listResellerKeys } from './list-reseller-keys.js'
 import { listUsers } from './list-users.js'
 import { resumeOrganization } from './resume-organization.js'
+import { revokeOrgKey } from './revoke-org-key.js'
 import { revokeResellerKey } from './revoke-reseller-key.js'
 import { rollResellerKey } from './roll-reseller-key.js'
 import { suspendOrganization } from './suspend-organization.js'
@@ -21,6 +23,8 @@ export const resellerOperations = [
   createUser,
   listUsers,
   createOrgKey,
+  listOrgKeys,
+  revokeOrgKey,
   createResellerKey,
   listResellerKeys,
   getResellerKey,

@@ -44,7 +44,7 @@ import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
 import { RedisRateLimiter } from './ratelimit/redis.js'
 import { ResilientRateLimiter } from './ratelimit/resilient.js'
-import { KeyCacheInvalidation } from './auth/cache-invalidation.js'
+import { databaseChannel, KeyCacheInvalidation, redisChannel } from './auth/cache-invalidation.js'
 import { Redis } from 'ioredis'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
@@ -53,7 +53,7 @@ import { migrateToLatest } from './storage/migrate.js'
 import { porticoMigrations } from './storage/migrations/index.js'
 import { createPostgresDatabase } from './storage/postgres.js'
 import { createSqliteDatabase } from './storage/sqlite.js'
-import { systemMeta } from './core/transaction.js'
+import { runInTransaction, systemMeta } from './core/transaction.js'
 import './orgs/services.js'
 import './members/services.js'
 import './keys/services.js'
@@ -185,11 +185,11 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     ? new ResilientRateLimiter(new RedisRateLimiter(shared.client, config.redisPrefix), new MemoryRateLimiter(), config.rateLimitFailOpen, log)
     : new MemoryRateLimiter()
   const keyCache = new KeyCache(config.keyCacheTtlSeconds * 1000)
-  const invalidation = new KeyCacheInvalidation(
-    keyCache,
-    log,
-    shared && { publisher: shared.client, subscriber: shared.subscriber, channel: `${config.redisPrefix}key-cache` },
-  )
+  // Changes to keys reach every instance's cache over Redis when there is one, else over the database.
+  const invalidationChannel = shared
+    ? redisChannel(shared.client, shared.subscriber, `${config.redisPrefix}key-cache`)
+    : database.notifications && databaseChannel(database.notifications, 'portico_key_cache')
+  const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannel)
   const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   const outbox = new TransactionalOutbox()
@@ -291,13 +291,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       log,
       requestId,
       clientIp,
-      transaction: (orgId, fn) => executor.deps.db.transaction().execute((trx) =>
-        fn({
-          db: trx,
-          emit: (type, data) => outbox.append(trx, { orgId, type, data }),
-          audit: (entry) => auditWriter.write(trx, null, { ...systemMeta(requestId), clientIp }, { orgId, ...entry }),
-        }),
-      ),
+      transaction: (orgId, fn) => runInTransaction({ db, outbox, auditWriter }, null, { ...systemMeta(requestId), clientIp }, orgId, fn),
     }),
     mounts,
   })

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import readline from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, engines, redisPrefix, redisUrl, type TestDatabase } from './harness.js'
+import { createTestDatabase, engines, redisPrefix, redisUrl, type Engine, type TestDatabase } from './harness.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 
@@ -21,38 +21,67 @@ function startInstance(env: Record<string, string>): Promise<{ url: string; chil
   })
 }
 
-describe.runIf(redisUrl).each(engines)('two instances sharing one database and one Redis (%s)', (engine) => {
-  let db: TestDatabase
-  let instances: { url: string; child: ChildProcess }[]
-  let admin: string
+interface Pair {
+  db: TestDatabase
+  instances: { url: string; child: ChildProcess }[]
+  admin: string
+}
 
-  beforeAll(async () => {
-    db = await createTestDatabase(engine)
-    // Fail-closed: if Redis is unreachable the instances answer 503 and the test fails, rather than
-    // each counting on its own and passing for a shared limit.
-    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_IN_PROCESS_WORKER: '0', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' }
-    // Migrate once before the instances start, as a deployment would.
-    expect(spawnSync(process.execPath, ['bin/portico.mjs', 'migrate'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).status).toBe(0)
-    const created = spawnSync(process.execPath, ['bin/portico.mjs', 'org', 'create', '--name', 'Shared'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' })
-    admin = /ptk_[0-9A-Za-z]{48}/.exec(created.stdout)![0]
-    instances = await Promise.all([startInstance(env), startInstance(env)])
-  }, 120_000)
+/** Migrates once, creates an organisation, then starts two instances on the same database, as a deployment would. */
+async function startPair(engine: Engine, extra: Record<string, string>): Promise<Pair & { env: Record<string, string> }> {
+  const db = await createTestDatabase(engine)
+  const env = { DATABASE_URL: db.url, PORTICO_IN_PROCESS_WORKER: '0', ...extra }
+  expect(spawnSync(process.execPath, ['bin/portico.mjs', 'migrate'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).status).toBe(0)
+  const created = spawnSync(process.execPath, ['bin/portico.mjs', 'org', 'create', '--name', 'Shared'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' })
+  const admin = /ptk_[0-9A-Za-z]{48}/.exec(created.stdout)![0]
+  const instances = await Promise.all([startInstance(env), startInstance(env)])
+  return { db, instances, admin, env }
+}
 
-  afterAll(async () => {
-    for (const { child } of instances ?? []) {
-      child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
-    }
-    await db?.handle.close()
-    await db?.drop()
-  })
+async function stopPair(pair: Pair | undefined): Promise<void> {
+  for (const { child } of pair?.instances ?? []) {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+  }
+  await pair?.db.handle.close()
+  await pair?.db.drop()
+}
 
-  const call = (i: number, method: string, p: string, key: string, body?: unknown) =>
-    fetch(`${instances[i]!.url}/api/v1${p}`, {
+function caller(pair: () => Pair) {
+  return (i: number, method: string, p: string, key: string, body?: unknown) =>
+    fetch(`${pair().instances[i]!.url}/api/v1${p}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     })
+}
+
+/** Mints a key, has both instances cache it, revokes it on the first: the second refuses it next. */
+async function revokeAcross(call: ReturnType<typeof caller>, admin: string): Promise<void> {
+  const minted = (await (await call(0, 'POST', '/keys', admin, { name: 'revoke me' })).json()) as { id: string; key: string }
+  expect((await call(0, 'GET', '/health', minted.key)).status).toBe(200)
+  expect((await call(1, 'GET', '/health', minted.key)).status).toBe(200)
+  expect((await call(0, 'DELETE', `/keys/${minted.id}`, admin)).status).toBe(200)
+  // Delivery is asynchronous; allow it a moment, far below the cache TTL.
+  await new Promise((r) => setTimeout(r, 150))
+  const res = await call(1, 'GET', '/health', minted.key)
+  expect(res.status).toBe(403)
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe('api_key_revoked')
+}
+
+describe.runIf(redisUrl).each(engines)('two instances sharing one database and one Redis (%s)', (engine) => {
+  let pair: Pair
+  let admin: string
+
+  beforeAll(async () => {
+    // Fail-closed: if Redis is unreachable the instances answer 503 and the test fails, rather than
+    // each counting on its own and passing for a shared limit.
+    pair = await startPair(engine, { REDIS_URL: redisUrl!, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_RATE_LIMIT_FAIL_OPEN: '0' })
+    admin = pair.admin
+  }, 120_000)
+  afterAll(() => stopPair(pair))
+
+  const call = caller(() => pair)
 
   it('admits no more than the limit across both, and at least 99% of it', async () => {
     const limit = 200
@@ -83,16 +112,27 @@ describe.runIf(redisUrl).each(engines)('two instances sharing one database and o
     expect(admitted).toBeGreaterThanOrEqual(Math.ceil(limit * 0.99))
   })
 
-  it('a key revoked on one instance is refused by the other on its next request', async () => {
-    const minted = (await (await call(0, 'POST', '/keys', admin, { name: 'revoke me' })).json()) as { id: string; key: string }
-    // Both instances have the key cached now.
-    expect((await call(0, 'GET', '/health', minted.key)).status).toBe(200)
-    expect((await call(1, 'GET', '/health', minted.key)).status).toBe(200)
-    expect((await call(0, 'DELETE', `/keys/${minted.id}`, admin)).status).toBe(200)
-    // Pub/sub delivery is asynchronous; allow it a moment, far below the cache TTL.
+  it('a key revoked on one instance is refused by the other on its next request', () => revokeAcross(call, admin))
+})
+
+describe.runIf(engines.includes('postgres'))('two instances sharing PostgreSQL and no Redis', () => {
+  let pair: Pair
+  beforeAll(async () => {
+    pair = await startPair('postgres', {})
+  }, 120_000)
+  afterAll(() => stopPair(pair))
+
+  const call = caller(() => pair)
+
+  it('a key revoked on one instance is refused by the other on its next request, over LISTEN/NOTIFY', () => revokeAcross(call, pair.admin))
+
+  it('a scope removed on one instance is enforced by the other on its next request', async () => {
+    const minted = (await (await call(0, 'POST', '/keys', pair.admin, { name: 'narrowed', scopes: ['read', 'admin'] })).json()) as { id: string; key: string }
+    expect((await call(1, 'GET', '/keys', minted.key)).status).toBe(200)
+    expect((await call(0, 'PATCH', `/keys/${minted.id}`, pair.admin, { scopes: ['read'] })).status).toBe(200)
     await new Promise((r) => setTimeout(r, 150))
-    const res = await call(1, 'GET', '/health', minted.key)
+    const res = await call(1, 'GET', '/keys', minted.key)
     expect(res.status).toBe(403)
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('api_key_revoked')
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('insufficient_scope')
   })
 })

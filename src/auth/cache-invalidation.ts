@@ -1,18 +1,50 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { Notifications } from '../storage/db.js'
 import type { KeyCache } from './key-cache.js'
 
+/** A broadcast reaching every instance, this one included. */
+export interface InvalidationChannel {
+  publish(message: string): Promise<unknown>
+  /** `onReset`: (re)connected, so messages may have been missed meanwhile. */
+  subscribe(onMessage: (message: string) => void, onReset: () => void): Promise<void>
+}
+
+/** Redis pub/sub: one connection publishes, a second (which can do nothing else) subscribes. */
+export function redisChannel(publisher: Redis, subscriber: Redis, name: string): InvalidationChannel {
+  return {
+    publish: (message) => publisher.publish(name, message),
+    async subscribe(onMessage, onReset) {
+      subscriber.on('message', (channel: string, message: string) => {
+        if (channel === name) onMessage(message)
+      })
+      // A subscriber that reconnects resubscribes, but messages sent meanwhile are lost.
+      subscriber.on('ready', onReset)
+      await subscriber.subscribe(name)
+    },
+  }
+}
+
+/** PostgreSQL LISTEN/NOTIFY, for instances that share a database but no Redis. */
+export function databaseChannel(notifications: Notifications, name: string): InvalidationChannel {
+  return {
+    publish: (message) => notifications.notify(name, message),
+    subscribe: (onMessage, onReset) => notifications.listen(name, onMessage, onReset),
+  }
+}
+
 /**
- * Drops keys from this process's cache at once, and — with Redis — from every other instance's
- * too, over pub/sub. Without Redis, other processes see a change within the cache TTL.
+ * Drops keys from this process's cache at once and, over a channel (Redis, or PostgreSQL's
+ * LISTEN/NOTIFY), from every other instance's too. With neither (SQLite), other processes on the
+ * same file see a change within the cache TTL.
  */
 export class KeyCacheInvalidation {
-  #subscriber: Redis | undefined
+  #started = false
 
   constructor(
     private readonly cache: KeyCache,
     private readonly log: Logger,
-    private readonly shared?: { publisher: Redis; subscriber: Redis; channel: string },
+    private readonly channel?: InvalidationChannel,
   ) {}
 
   invalidateKey(keyId: string): void {
@@ -27,21 +59,19 @@ export class KeyCacheInvalidation {
   }
 
   async start(): Promise<void> {
-    if (!this.shared || this.#subscriber) return
-    const { subscriber, channel } = this.shared
-    this.#subscriber = subscriber
-    subscriber.on('message', (_channel: string, message: string) => {
-      if (message.startsWith('key:')) this.cache.invalidateKey(message.slice(4))
-      else if (message.startsWith('owner:')) this.cache.invalidateOwner(message.slice(6))
-    })
-    // A subscriber that reconnects resubscribes, but messages sent meanwhile are lost: start afresh.
-    subscriber.on('ready', () => this.cache.clear())
-    await subscriber.subscribe(channel)
+    if (!this.channel || this.#started) return
+    this.#started = true
+    await this.channel.subscribe(
+      (message) => {
+        if (message.startsWith('key:')) this.cache.invalidateKey(message.slice(4))
+        else if (message.startsWith('owner:')) this.cache.invalidateOwner(message.slice(6))
+      },
+      () => this.cache.clear(),
+    )
   }
 
   #publish(message: string): void {
-    if (!this.shared) return
-    this.shared.publisher.publish(this.shared.channel, message).catch((err: unknown) => {
+    this.channel?.publish(message).catch((err: unknown) => {
       this.log.warn({ err }, 'could not broadcast a key-cache invalidation; other instances see it within the cache TTL')
     })
   }

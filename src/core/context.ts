@@ -46,6 +46,8 @@ export interface TransactionScope {
   db: AnyTransaction
   emit(type: string, data: unknown): Promise<void>
   audit(entry: AuditEntry): Promise<void>
+  /** Runs `fn` once the transaction has committed (never if it rolls back): cache invalidation. */
+  afterCommit(fn: () => void): void
 }
 
 export interface OperationContext extends RequestMeta {

@@ -11,14 +11,15 @@ export interface TransactionDeps {
  * Runs `fn` in one database transaction whose events (outbox) and audit rows commit or roll back
  * with the change they describe. Shared by REST, MCP, pages, the dashboard and the CLI.
  */
-export function runInTransaction<T>(
+export async function runInTransaction<T>(
   deps: TransactionDeps,
   principal: Principal | null,
   meta: RequestMeta,
   orgId: string | null,
   fn: (tx: TransactionScope) => Promise<T>,
 ): Promise<T> {
-  return deps.db.transaction().execute(async (trx) => {
+  const committed: (() => void)[] = []
+  const result = await deps.db.transaction().execute(async (trx) => {
     const scope: TransactionScope = {
       db: trx,
       emit: async (type, data) => {
@@ -26,9 +27,12 @@ export function runInTransaction<T>(
         await deps.outbox.append(trx, { orgId, type, data })
       },
       audit: (entry: AuditEntry) => deps.auditWriter.write(trx, principal, meta, { orgId, ...entry }),
+      afterCommit: (after) => void committed.push(after),
     }
     return fn(scope)
   })
+  for (const after of committed) after()
+  return result
 }
 
 export const systemMeta = (requestId = 'system'): RequestMeta => ({ requestId, clientIp: 'local', userAgent: 'portico-cli' })

@@ -84,7 +84,8 @@ export class KeyService {
   async revoke(tx: TransactionScope, owner: KeyOwner, id: string): Promise<KeyRow> {
     const result = await this.store.revoke(owner, id, now(), coreDb(tx.db))
     if (!result) throw new ApiError('not_found', 'API key not found')
-    this.invalidation.invalidateKey(id)
+    // Once committed: a request in between would re-cache the row as it was.
+    tx.afterCommit(() => this.invalidation.invalidateKey(id))
     if (result.changed) {
       await tx.audit({ action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { prefix: result.row.prefix } })
       if (owner.type === 'org') await tx.emit('api_key.revoked', toKeyView(result.row))
@@ -105,7 +106,8 @@ export class KeyService {
     })
     const endsAt = new Date(Date.now() + graceSeconds * 1000).toISOString()
     await this.store.revoke(owner, id, endsAt, coreDb(tx.db))
-    this.invalidation.invalidateKey(id)
+    // Once committed: a request in between would re-cache the row as it was.
+    tx.afterCommit(() => this.invalidation.invalidateKey(id))
     await tx.audit({
       action: 'api_key.rolled',
       targetType: 'api_key',
@@ -144,7 +146,8 @@ export class KeyService {
     }
     const row = await this.store.update(owner, id, change, coreDb(tx.db))
     if (!row) throw new ApiError('not_found', 'API key not found')
-    this.invalidation.invalidateKey(id)
+    // Once committed: a request in between would re-cache the row as it was.
+    tx.afterCommit(() => this.invalidation.invalidateKey(id))
     await tx.audit({ action: 'api_key.updated', targetType: 'api_key', targetId: id, details: { changed: Object.keys(change) } })
     return row
   }

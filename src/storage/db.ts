@@ -144,7 +144,19 @@ export type Dialect = 'sqlite' | 'postgres'
 export interface DatabaseHandle {
   db: CoreDb
   dialect: Dialect
+  /** Messages between every process on this database (PostgreSQL LISTEN/NOTIFY); absent on SQLite. */
+  notifications?: Notifications
   close(): Promise<void>
+}
+
+/** A broadcast to every process using the same database and schema, the sender included. */
+export interface Notifications {
+  notify(channel: string, payload: string): Promise<void>
+  /**
+   * Calls `onMessage` with each payload sent on `channel`, and `onReset` whenever the listening
+   * connection was (re)established, since messages sent while it was down are lost.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReset: () => void): Promise<void>
 }
 
 export const now = (): string => new Date().toISOString()

@@ -1,6 +1,6 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { CoreTables, DatabaseHandle } from './db.js'
+import type { CoreTables, DatabaseHandle, Notifications } from './db.js'
 
 export interface PostgresOptions {
   /** Schema to work in (tests use one per run); created if missing. */
@@ -19,7 +19,87 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const db = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', close: () => db.destroy() }
+  const notifications = new PostgresNotifications(db, () => new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) }))
+  return {
+    db,
+    dialect: 'postgres',
+    notifications,
+    close: async () => {
+      await notifications.close()
+      await db.destroy()
+    },
+  }
+}
+
+/**
+ * LISTEN/NOTIFY on a channel named after the schema too (`name:schema`), so deployments that share
+ * a database in separate schemas do not hear each other. One dedicated connection listens; it is
+ * re-opened a second after it drops, and `onReset` tells the listener it may have missed messages.
+ */
+class PostgresNotifications implements Notifications {
+  #client: pg.Client | undefined
+  #closed = false
+  readonly #listeners = new Map<string, { onMessage: (payload: string) => void; onReset: () => void }>()
+  #retry: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly db: Kysely<CoreTables>,
+    private readonly connect: () => pg.Client,
+  ) {}
+
+  async notify(channel: string, payload: string): Promise<void> {
+    await sql`select pg_notify(${channel} || ':' || current_schema(), ${payload})`.execute(this.db)
+  }
+
+  async listen(channel: string, onMessage: (payload: string) => void, onReset: () => void): Promise<void> {
+    this.#listeners.set(channel, { onMessage, onReset })
+    if (!this.#client) await this.#open()
+    else await this.#listenOn(this.#client, channel)
+  }
+
+  async #open(): Promise<void> {
+    const client = this.connect()
+    this.#client = client
+    const lost = () => {
+      if (this.#client !== client) return
+      this.#client = undefined
+      client.removeAllListeners()
+      client.on('error', () => {})
+      void client.end().catch(() => {})
+      if (!this.#closed) this.#retry = setTimeout(() => void this.#open().catch(() => {}), 1000).unref()
+    }
+    client.on('error', lost)
+    client.on('end', lost)
+    client.on('notification', (message) => {
+      const channel = message.channel.slice(0, message.channel.lastIndexOf(':'))
+      if (message.payload !== undefined) this.#listeners.get(channel)?.onMessage(message.payload)
+    })
+    try {
+      await client.connect()
+      for (const channel of this.#listeners.keys()) await this.#listenOn(client, channel)
+    } catch (err) {
+      lost()
+      throw err
+    }
+    for (const { onReset } of this.#listeners.values()) onReset()
+  }
+
+  async #listenOn(client: pg.Client, channel: string): Promise<void> {
+    const { rows } = await client.query<{ schema: string }>('select current_schema() as schema')
+    await client.query(`LISTEN ${client.escapeIdentifier(`${channel}:${rows[0]!.schema}`)}`)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#retry)
+    const client = this.#client
+    this.#client = undefined
+    if (client) {
+      client.removeAllListeners()
+      client.on('error', () => {})
+      await client.end().catch(() => {})
+    }
+  }
 }
 
 export async function ensureSchema(url: string, schema: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { AnyDb, AuditWriter, EventOutbox } from '../core/context.js'
 import { runInTransaction, systemMeta } from '../core/transaction.js'
@@ -191,6 +192,20 @@ export class Dispatcher {
       last_latency_ms: result.latencyMs,
       last_attempt_at: iso(now),
     }
+    // The history keeps every attempt that was made, even one whose lease ran out meanwhile.
+    await this.#db
+      .insertInto('webhook_attempts')
+      .values({
+        id: randomUUID(),
+        delivery_id: delivery.id,
+        org_id: delivery.org_id,
+        attempt: attempt.attempts,
+        status_code: result.status,
+        error: result.error,
+        latency_ms: Math.round(result.latencyMs),
+        created_at: iso(now),
+      })
+      .execute()
     if (ok) {
       await this.#settle(delivery, lease, { ...attempt, status: 'succeeded', completed_at: iso(now), next_attempt_at: null })
       if (endpoint.failing_since) {

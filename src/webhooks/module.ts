@@ -3,6 +3,7 @@ import { z } from '../core/schema.js'
 import { createWebhook } from './operations/create-webhook.js'
 import { deleteWebhook } from './operations/delete-webhook.js'
 import { getWebhook } from './operations/get-webhook.js'
+import { listAttempts } from './operations/list-attempts.js'
 import { listDeliveries } from './operations/list-deliveries.js'
 import { listEventTypes } from './operations/list-event-types.js'
 import { listEvents } from './operations/list-events.js'
@@ -16,7 +17,7 @@ import { WebhookSchema } from './schemas.js'
 export const webhooksModule = defineModule({
   name: 'webhooks',
   // event-types before {id}, so the static path wins the route.
-  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, listDeliveries, retryDelivery, sendTest, listEvents],
+  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, listDeliveries, listAttempts, retryDelivery, sendTest, listEvents],
   tags: [{ name: 'Webhooks', description: 'Signed deliveries (Standard Webhooks) retried for up to 24 hours, and the events they carry.' }],
   events: [
     {

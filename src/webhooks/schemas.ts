@@ -1,5 +1,5 @@
 import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js'
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js'
 
 export const WebhookSchema = z
   .object({
@@ -85,5 +85,31 @@ export function toDeliveryView(row: WebhookDeliveriesTable): z.infer<typeof Deli
     next_attempt_at: row.status === 'pending' ? isoTimestamp(row.next_attempt_at) : null,
     created_at: isoTimestamp(row.created_at)!,
     completed_at: isoTimestamp(row.completed_at),
+  }
+}
+
+export const AttemptSchema = z
+  .object({
+    id: Uuid,
+    object: z.literal('webhook_attempt'),
+    delivery_id: Uuid,
+    attempt: z.number().int().openapi({ description: '1 for the first try; manual retries keep counting.' }),
+    status_code: z.number().int().nullable().openapi({ description: "The endpoint's HTTP status; null when no answer came." }),
+    error: z.string().nullable().openapi({ description: 'Why no answer came (timeout, connection refused, refused address…).' }),
+    latency_ms: z.number().int(),
+    created_at: Timestamp,
+  })
+  .openapi('WebhookAttempt')
+
+export function toAttemptView(row: WebhookAttemptsTable): z.infer<typeof AttemptSchema> {
+  return {
+    id: row.id,
+    object: 'webhook_attempt',
+    delivery_id: row.delivery_id,
+    attempt: row.attempt,
+    status_code: row.status_code,
+    error: row.error,
+    latency_ms: row.latency_ms,
+    created_at: isoTimestamp(row.created_at)!,
   }
 }

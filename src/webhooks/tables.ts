@@ -39,9 +39,21 @@ export interface WebhookDeliveriesTable {
   completed_at: string | null
 }
 
+export interface WebhookAttemptsTable {
+  id: string
+  delivery_id: string
+  org_id: string
+  attempt: number
+  status_code: number | null
+  error: string | null
+  latency_ms: number
+  created_at: string
+}
+
 export interface WebhookTables extends CoreTables {
   webhook_endpoints: WebhookEndpointsTable
   webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export type WebhookDb = Kysely<WebhookTables>

@@ -9,7 +9,7 @@ import { now } from '../storage/db.js'
 import { assertPublicHost, UnsafeUrlError } from './address-guard.js'
 import { DELIVERY_WINDOW_MS } from './retry-schedule.js'
 import { newSecret } from './signing.js'
-import { webhookDb, type WebhookDb, type WebhookDeliveriesTable, type WebhookEndpointsTable } from './tables.js'
+import { webhookDb, type WebhookAttemptsTable, type WebhookDb, type WebhookDeliveriesTable, type WebhookEndpointsTable } from './tables.js'
 
 export interface WebhookInput {
   url?: string | undefined
@@ -231,6 +231,22 @@ export class WebhookService {
     if (cursor) {
       query = query.where(beforeCursor(cursor))
     }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+  }
+
+  /** Every attempt of one delivery of one endpoint of the organisation, newest first; 404 for anything else. */
+  async listAttempts(orgId: string, endpointId: string, deliveryId: string, limit: number, cursor?: Cursor): Promise<WebhookAttemptsTable[]> {
+    await this.require(orgId, endpointId)
+    const delivery = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('id', '=', deliveryId)
+      .where('endpoint_id', '=', endpointId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst()
+    if (!delivery) throw new ApiError('not_found', 'Delivery not found')
+    let query = this.#db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).where('org_id', '=', orgId)
+    if (cursor) query = query.where(beforeCursor(cursor))
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }
 

@@ -104,6 +104,8 @@ describe.each(engines)('webhooks (%s)', (engine) => {
       ['GET', `/webhooks/${theirs.id}/deliveries`],
       ['POST', `/webhooks/${theirs.id}/deliveries/${theirDelivery.id}/retry`],
       ['POST', `/webhooks/${mine.id}/deliveries/${theirDelivery.id}/retry`],
+      ['GET', `/webhooks/${theirs.id}/deliveries/${theirDelivery.id}/attempts`],
+      ['GET', `/webhooks/${mine.id}/deliveries/${theirDelivery.id}/attempts`],
     ] as const) {
       const res = await server.api(method, path, { key: org.key, body })
       expect(res.status, `${method} ${path}`).toBe(404)
@@ -241,6 +243,19 @@ describe.each(engines)('webhook retry schedule on a fake clock (%s)', (engine) =
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1)
     const caps = schedule.slice(1, 6)
     expect(Math.max(...caps)).toBeLessThanOrEqual(15_000 * 2 ** 5)
+
+    // Every attempt is in the delivery's history, newest first, with what the endpoint answered.
+    const attempts: { attempt: number; status_code: number | null; latency_ms: number }[] = []
+    let cursor: string | null = null
+    do {
+      const res = await server.api('GET', `/webhooks/${hook.id}/deliveries/${final.id}/attempts?limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key: org.key })
+      expect(res.status, res.text).toBe(200)
+      attempts.push(...res.body.data)
+      cursor = res.body.next_cursor
+    } while (cursor)
+    expect(attempts.map((a) => a.attempt)).toEqual(Array.from({ length: final.attempts }, (_, i) => final.attempts - i))
+    expect(attempts.at(-1)!.status_code).toBe(503)
+    expect(attempts.slice(0, -1).every((a) => a.status_code === 500)).toBe(true)
 
     // The endpoint has failed every attempt since the first; three days on, one more failure disables it.
     clock = start + 3 * 24 * HOUR + 60_000

@@ -4,6 +4,7 @@ import { webhooksMigration } from './002-webhooks.js'
 import { membersMigration } from './003-members.js'
 import { usageMigration } from './005-usage.js'
 import { sessionsMigration } from './006-sessions.js'
+import { webhookAttemptsMigration } from './007-webhook-attempts.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const porticoMigrations: Record<string, Migration> = {
   '003-members': membersMigration,
   '005-usage': usageMigration,
   '006-sessions': sessionsMigration,
+  '007-webhook-attempts': webhookAttemptsMigration,
 }

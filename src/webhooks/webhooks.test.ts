@@ -4,7 +4,7 @@ import { auditWriter } from '../audit/audit-writer.js'
 import { defineModule } from '../core/module.js'
 import { z } from '../core/schema.js'
 import { TransactionalOutbox } from '../events/outbox.js'
-import { engines, startServer, type TestServer } from '../../test/harness.js'
+import { engines, startServer, type ApiResponse, type TestServer } from '../../test/harness.js'
 import { startReceiver, waitFor } from '../../test/webhook-receiver.js'
 import { isPrivateAddress } from './address-guard.js'
 import { Dispatcher } from './dispatcher.js'
@@ -248,7 +248,7 @@ describe.each(engines)('webhook retry schedule on a fake clock (%s)', (engine) =
     const attempts: { attempt: number; status_code: number | null; latency_ms: number }[] = []
     let cursor: string | null = null
     do {
-      const res = await server.api('GET', `/webhooks/${hook.id}/deliveries/${final.id}/attempts?limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key: org.key })
+      const res: ApiResponse = await server.api('GET', `/webhooks/${hook.id}/deliveries/${final.id}/attempts?limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key: org.key })
       expect(res.status, res.text).toBe(200)
       attempts.push(...res.body.data)
       cursor = res.body.next_cursor

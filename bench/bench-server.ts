@@ -1,9 +1,9 @@
 /**
- * A Portico server for benchmarks: the real app plus one operation, served twice: through the
+ * A Portico server for benchmarks: the real app plus one operation, served three ways: through the
  * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit) and bare (`/api/v1/bench/bare`:
  * a path of the same shape, the same executor run, output validation and response headers, with no
- * authentication). The two differ only by what authentication costs. Prints one JSON line
- * `{url, key}` when ready.
+ * authentication), and through the pipeline with only the key check taken out (`/api/v1/bench/open`,
+ * below). Prints one JSON line `{url, key}` when ready.
  */
 import { pino } from 'pino'
 import { createOrganization } from '../src/cli.js'
@@ -12,6 +12,14 @@ import { requestHeader } from '../src/http/request-header.js'
 import { setResponseHeader } from '../src/http/response-header.js'
 import { defineModule, defineOperation, z } from '../src/index.js'
 import { createPortico } from '../src/server.js'
+import type { Authenticated } from '../src/auth/authenticate.js'
+import { OperationRegistry } from '../src/core/operation.js'
+import type { AuthGuard } from '../src/http/auth-guard.js'
+import { mountOperations } from '../src/http/mount-operations.js'
+import { IdempotencyStore } from '../src/idempotency/idempotency-store.js'
+import type { KeyWithOwner } from '../src/keys/key-store.js'
+import type { RateLimiter } from '../src/ratelimit/limiter.js'
+import { OperationExecutor } from '../src/runtime/execute-operation.js'
 
 const body = { status: 'ok', service: 'bench' }
 
@@ -35,19 +43,33 @@ await portico.database.db
   .set({ rate_limits: JSON.stringify({ general: { limit: 100_000_000, window_seconds: 60 } }) })
   .where('org_id', '=', org.id)
   .execute()
-// BENCH_LIMITER=off: every request admitted without counting, to isolate what the limiter costs.
-if (process.env.BENCH_LIMITER === 'off') {
-  portico.executor.deps.limiter = {
-    consume: async (requests) => requests.map(({ policy }) => ({ policy, allowed: true, remaining: policy.limit, resetSeconds: policy.windowSeconds })),
-    close: async () => {},
-  }
+// Admits every request without counting, synchronously as the in-process limiter answers.
+const noLimiter: RateLimiter = {
+  consume: (requests) => requests.map(({ policy }) => ({ policy, allowed: true, remaining: policy.limit, resetSeconds: policy.windowSeconds })),
+  close: async () => {},
 }
+// BENCH_LIMITER=off: to isolate what the limiter costs.
+if (process.env.BENCH_LIMITER === 'off') portico.executor.deps.limiter = noLimiter
 const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
 portico.app.get('/api/v1/bench/bare', async (c) => {
   const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
   const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
   setResponseHeader(c, 'Cache-Control', 'no-store')
   return c.json('body' in result ? (result.body as object) : {}, 200)
+})
+// `/api/v1/bench/open`: the same operation through the same REST pipeline (routing, validation,
+// idempotency check, response shaping) with only authentication taken out: a guard that answers
+// one fixed key at once, no quota (rate limits need a key) and no per-key bookkeeping. Against it,
+// the authenticated route shows what authentication, scope check and rate limit cost on their own.
+const fixedKey = { id: 'open', rate_limits: null, org_rate_limits: null } as unknown as KeyWithOwner
+const fixedAuth: Authenticated = { principal: { ...anonymous, scopes: [...anonymous.scopes] }, key: fixedKey }
+mountOperations(portico.app, {
+  registry: new OperationRegistry().add({ ...ping, id: 'bench.open', path: '/bench/open' }),
+  executor: new OperationExecutor({ ...portico.executor.deps, limiter: noLimiter }),
+  guard: { check: () => fixedAuth } as unknown as AuthGuard,
+  idempotency: new IdempotencyStore(portico.database.db),
+  observers: [],
+  log: portico.log,
 })
 await portico.start()
 const { url } = await portico.listen()

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditWriter } from '../audit/audit-writer.js'
 import { runInTransaction, systemMeta } from '../core/transaction.js'
 import { TransactionalOutbox } from '../events/outbox.js'
+import { Dispatcher } from '../webhooks/dispatcher.js'
 import { engines, startServer, type TestServer } from '../../test/harness.js'
 
 const KEY = /ptk_[0-9A-Za-z]{48}/
@@ -237,6 +238,27 @@ describe.each(engines)('dashboard over HTTP (%s)', (engine) => {
     expect((await owner.post('/org', { org_id: gamma.orgId })).status).toBe(403)
     const session = await server.db.handle.db.selectFrom('sessions').select('org_id').where('user_id', '=', user.id).execute()
     expect(session.map((s) => s.org_id)).not.toContain(gamma.orgId)
+  })
+
+  it('webhooks: a delivery links to the history of its attempts', async () => {
+    await owner.get('/webhooks')
+    expect((await owner.post('/webhooks', { url: 'http://127.0.0.1:1/hook', events_mode: 'all' })).status).toBe(201)
+    const hookId = /action="\/webhooks\/([0-9a-f-]{36})\/test"/.exec(owner.page)![1]!
+    await owner.post(`/webhooks/${hookId}/test`)
+    // No background dispatcher in this server: one pass sends what is due (to a closed port).
+    const { db, dialect } = server.portico.database
+    const dispatcher = new Dispatcher({ db, dialect, log: server.portico.log, outbox: new TransactionalOutbox(), auditWriter, allowPrivate: true })
+    expect(await dispatcher.tick()).toBeGreaterThanOrEqual(1)
+    const endpoint = await owner.get(`/webhooks/${hookId}`)
+    const link = new RegExp(`href="(/webhooks/${hookId}/deliveries/[0-9a-f-]{36})"`).exec(endpoint.text)
+    expect(link, 'a link from the attempts count').not.toBeNull()
+    const history = await owner.get(link![1]!)
+    expect(history.status).toBe(200)
+    expect(history.text).toContain('Delivery attempts')
+    expect(history.text).toContain('<th scope="row">1</th>')
+    expect(history.text).toContain(' ms</td>')
+    const missing = await owner.get(`/webhooks/${hookId}/deliveries/00000000-0000-4000-8000-000000000000`)
+    expect([missing.status, missing.text.includes('Could not load the delivery')]).toEqual([404, true])
   })
 
   it('an unknown or malformed id is a page with the reason, never a crash', async () => {

@@ -4,6 +4,7 @@ import type { HttpEnv } from '../http/env.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { Empty, Page } from './layout.js'
 import { ConfirmPage } from './pages/confirm.js'
+import { DeliveryPage, type Attempt } from './pages/delivery.js'
 import { WebhookPage, type Delivery } from './pages/webhook.js'
 import { WebhooksPage, type Hook } from './pages/webhooks.js'
 
@@ -12,7 +13,7 @@ type Extra = { secret?: string; notice?: string; error?: string }
 type HookWithSecret = Hook & { secret: string }
 
 /**
- * Webhooks through the webhooks operations by id only (`webhooks.list`, `…get`, `…deliveries`,
+ * Webhooks through the webhooks operations by id only (`webhooks.list`, `…get`, `…deliveries`, `…delivery_attempts`,
  * `…create`, `…update`, `…delete`, `…rotate_secret`, `…test`, `…retry_delivery`), so the page
  * follows whatever those operations allow; a deployment without them gets a plain notice.
  */
@@ -152,6 +153,29 @@ export function webhookRoutes(kit: DashboardKit) {
         if (stop) return stop
         await kit.act(c, me, 'webhooks.delete', { params: { id } })
         return c.redirect('/webhooks', 303)
+      }),
+    )
+    app.get(
+      '/webhooks/:id/deliveries/:did',
+      kit.signedIn(async (c, me) => {
+        const id = c.req.param('id')!
+        if (!kit.has('webhooks.delivery_attempts')) return notMounted(c, me)
+        const deliveryId = c.req.param('did')!
+        const cursor = c.req.query('cursor')
+        try {
+          const attempts = await kit.view<{ data: Attempt[]; next_cursor: string | null }>(c, me, 'webhooks.delivery_attempts', {
+            params: { id, delivery_id: deliveryId },
+            query: { limit: '50', ...(cursor ? { cursor } : {}) },
+          })
+          return kit.html(c, <DeliveryPage me={me} hookId={id} deliveryId={deliveryId} attempts={attempts.data} nextCursor={attempts.next_cursor} />)
+        } catch (error) {
+          const { message, status } = kit.failure(error)
+          try {
+            return await hookPage(c, me, id, { error: `Could not load the delivery: ${message}` }, status)
+          } catch (again) {
+            return listPage(c, me, kit.failure(again).message, status)
+          }
+        }
       }),
     )
     app.post(

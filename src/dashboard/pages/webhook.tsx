@@ -138,7 +138,7 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
                   <td>
                     <span class={`badge ${d.status}`}>{d.status}</span>
                   </td>
-                  <td>{d.attempts}</td>
+                  <td>{d.attempts > 0 ? <a href={`${base}/deliveries/${d.id}`} aria-label={`${d.attempts} attempts of this ${d.event_type} delivery`}>{d.attempts}</a> : d.attempts}</td>
                   <td>{d.last_status_code ?? (d.last_error ? <span title={d.last_error}>{d.last_error.slice(0, 60)}</span> : <span class="muted">—</span>)}</td>
                   <td>{d.last_latency_ms === null ? <span class="muted">—</span> : `${d.last_latency_ms} ms`}</td>
                   <td>

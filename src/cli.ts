@@ -4,6 +4,7 @@ import type { PorticoModule } from './core/module.js'
 import { allScopes } from './core/scopes.js'
 import { runInTransaction, systemMeta } from './core/transaction.js'
 import { auditWriter } from './audit/audit-writer.js'
+import { broadcastInvalidation } from './auth/cache-invalidation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { KeyService } from './keys/key-service.js'
 import { WebhookService } from './webhooks/webhook-service.js'
@@ -21,6 +22,8 @@ const USAGE = `Usage: portico <command>
   org create --name <name>   create an organisation and print its first key (all scopes) once
   reseller create --name <name>
                              create a reseller and print its first rsk_ key (all scopes) once
+  reseller suspend --id <id> / reseller resume --id <id>
+                             refuse or allow again the reseller's own keys (its organisations keep working)
 
 Configuration comes from the environment (PORT, HOST, DATABASE_URL, REDIS_URL, …); see the README.`
 
@@ -74,6 +77,25 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       })
     }
     case 'reseller': {
+      if (sub === 'suspend' || sub === 'resume') {
+        const { values } = parseArgs({ args: argv.slice(2), options: { id: { type: 'string' } } })
+        const id = values.id?.trim()
+        if (!id) {
+          err(`portico reseller ${sub}: --id is required`)
+          return 64
+        }
+        return withDatabase(config, async (database) => {
+          await migrate(database, [...builtInModules(), ...modules])
+          const result = await setResellerStatus(database, config, id, sub === 'suspend' ? 'suspended' : 'active')
+          if (!result) {
+            err(`portico reseller ${sub}: no reseller ${id}`)
+            return 1
+          }
+          out(`reseller: ${result.row.id} (${result.row.name}) is ${result.row.status}${result.changed ? '' : ' already'}`)
+          if (!result.broadcast) out('running instances see it within PORTICO_KEY_CACHE_TTL (no Redis or PostgreSQL to tell them now)')
+          return 0
+        })
+      }
       if (sub !== 'create') break
       const { values } = parseArgs({ args: argv.slice(2), options: { name: { type: 'string' } } })
       const name = values.name?.trim()
@@ -133,6 +155,23 @@ export async function createReseller(database: DatabaseHandle, config: PorticoCo
     const { key } = await keys.mint(tx, null, { type: 'reseller', resellerId: reseller.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
     return { reseller, key }
   })
+}
+
+/**
+ * Suspends or resumes a reseller's own keys, audited; then tells running instances to drop them
+ * from their key caches. Its organisations and their keys are left as they are.
+ */
+export async function setResellerStatus(database: DatabaseHandle, config: PorticoConfig, id: string, status: 'active' | 'suspended') {
+  const resellers = new ResellerStore(database.db)
+  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
+  const result = await runInTransaction(deps, null, systemMeta(), null, async (tx) => {
+    const changed = await resellers.setResellerStatus(id, status, coreDb(tx.db))
+    if (changed?.changed) await tx.audit({ action: status === 'suspended' ? 'reseller.suspended' : 'reseller.resumed', targetType: 'reseller', targetId: id })
+    return changed
+  })
+  if (!result) return undefined
+  const broadcast = await broadcastInvalidation(`owner:${id}`, { redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, notifications: database.notifications })
+  return { ...result, broadcast }
 }
 
 async function start(config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void): Promise<number> {

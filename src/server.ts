@@ -44,7 +44,7 @@ import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
 import { RedisRateLimiter } from './ratelimit/redis.js'
 import { ResilientRateLimiter } from './ratelimit/resilient.js'
-import { databaseChannel, KeyCacheInvalidation, redisChannel } from './auth/cache-invalidation.js'
+import { DATABASE_KEY_CACHE_CHANNEL, databaseChannel, KeyCacheInvalidation, redisChannel, redisKeyCacheChannel } from './auth/cache-invalidation.js'
 import { Redis } from 'ioredis'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
@@ -187,8 +187,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const keyCache = new KeyCache(config.keyCacheTtlSeconds * 1000)
   // Changes to keys reach every instance's cache over Redis when there is one, else over the database.
   const invalidationChannel = shared
-    ? redisChannel(shared.client, shared.subscriber, `${config.redisPrefix}key-cache`)
-    : database.notifications && databaseChannel(database.notifications, 'portico_key_cache')
+    ? redisChannel(shared.client, shared.subscriber, redisKeyCacheChannel(config.redisPrefix))
+    : database.notifications && databaseChannel(database.notifications, DATABASE_KEY_CACHE_CHANNEL)
   const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannel)
   const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }

@@ -1,7 +1,11 @@
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Notifications } from '../storage/db.js'
 import type { KeyCache } from './key-cache.js'
+
+/** The channel names instances listen on: Redis (under the deployment's key prefix), PostgreSQL. */
+export const redisKeyCacheChannel = (prefix: string): string => `${prefix}key-cache`
+export const DATABASE_KEY_CACHE_CHANNEL = 'portico_key_cache'
 
 /** A broadcast reaching every instance, this one included. */
 export interface InvalidationChannel {
@@ -75,4 +79,25 @@ export class KeyCacheInvalidation {
       this.log.warn({ err }, 'could not broadcast a key-cache invalidation; other instances see it within the cache TTL')
     })
   }
+}
+
+/**
+ * For a process that changes keys without serving requests (the CLI): tells the running instances
+ * to drop cached rows, over Redis when configured, else over the database. False when neither can
+ * carry it (SQLite), where instances see the change within the cache TTL.
+ */
+export async function broadcastInvalidation(message: string, options: { redisUrl?: string | undefined; redisPrefix: string; notifications?: Notifications | undefined }): Promise<boolean> {
+  if (options.redisUrl) {
+    const client = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await client.connect()
+      await client.publish(redisKeyCacheChannel(options.redisPrefix), message)
+      return true
+    } finally {
+      client.disconnect()
+    }
+  }
+  if (!options.notifications) return false
+  await options.notifications.notify(DATABASE_KEY_CACHE_CHANNEL, message)
+  return true
 }

@@ -22,6 +22,14 @@ export class ResellerStore {
     return row
   }
 
+  /** Suspends or resumes a reseller; `changed` is true only when the status moved, so one audit row. */
+  async setResellerStatus(id: string, status: ResellersTable['status'], db: CoreDb = this.db): Promise<{ row: ResellersTable; changed: boolean } | undefined> {
+    const changed = await db.updateTable('resellers').set({ status }).where('id', '=', id).where('status', '!=', status).returningAll().executeTakeFirst()
+    if (changed) return { row: changed, changed: true }
+    const row = await db.selectFrom('resellers').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && { row, changed: false }
+  }
+
   /**
    * Inserts the organisation unless the reseller already has one with this `external_id`; the
    * unique index decides, so of two concurrent creations exactly one gets the row.

@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { expiryFrom, MintedKeySchema, MintKeyBody, toKeyView } from '../key-schema.js'
+import { MintedKeySchema, MintKeyBody } from '../key-schema.js'
+import { mintAs } from '../as-owner.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
 
@@ -17,14 +18,5 @@ export const createKey = defineOperation({
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['insufficient_scope'],
-  handler: async (input, ctx) => {
-    const { row, key } = await ctx.transaction((tx) =>
-      ctx.services.keys.mint(tx, ctx.principal, ownerOf(ctx.principal), {
-        name: input.name,
-        scopes: input.scopes ?? ['read'],
-        expiresAt: expiryFrom(input),
-      }),
-    )
-    return { ...toKeyView(row), key }
-  },
+  handler: (input, ctx) => mintAs(ctx, ownerOf(ctx.principal), input),
 })

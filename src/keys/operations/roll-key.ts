@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { MintedKeySchema, RollKeyBody, toKeyView } from '../key-schema.js'
+import { MintedKeySchema, RollKeyBody } from '../key-schema.js'
+import { rollAs } from '../as-owner.js'
 import { KeyIdParams } from './get-key.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
@@ -19,10 +20,5 @@ export const rollKey = defineOperation({
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['not_found', 'conflict', 'insufficient_scope'],
-  handler: async (input, ctx) => {
-    const { row, key } = await ctx.transaction((tx) =>
-      ctx.services.keys.roll(tx, ctx.principal, ownerOf(ctx.principal), input.id, input.grace_period_seconds),
-    )
-    return { ...toKeyView(row), key }
-  },
+  handler: (input, ctx) => rollAs(ctx, ownerOf(ctx.principal), input.id, input.grace_period_seconds),
 })

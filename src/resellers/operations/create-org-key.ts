@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { expiryFrom, MintedKeySchema, MintKeyBody, toKeyView } from '../../keys/key-schema.js'
+import { mintRequest } from '../../keys/as-owner.js'
+import { MintedKeySchema, MintKeyBody, toKeyView } from '../../keys/key-schema.js'
 import { OrgIdParams, RESELLER_TAG } from '../schemas.js'
 import '../services.js'
 
@@ -20,11 +21,7 @@ export const createOrgKey = defineOperation({
   secretFields: ['key'],
   errors: ['not_found', 'insufficient_scope'],
   handler: async (input, ctx) => {
-    const { row, key } = await ctx.services.resellers.mintOrgKey(ctx, input.id, {
-      name: input.name,
-      scopes: input.scopes ?? ['read'],
-      expiresAt: expiryFrom(input),
-    })
+    const { row, key } = await ctx.services.resellers.mintOrgKey(ctx, input.id, mintRequest(input))
     return { ...toKeyView(row), key }
   },
 })

@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { expiryFrom, MintedKeySchema, MintKeyBody, toKeyView } from '../../keys/key-schema.js'
+import { mintAs } from '../../keys/as-owner.js'
+import { MintedKeySchema, MintKeyBody } from '../../keys/key-schema.js'
 import { RESELLER_TAG } from '../schemas.js'
 import { resellerKeyOwner } from './reseller-key-owner.js'
 import '../../keys/services.js'
@@ -18,14 +19,5 @@ export const createResellerKey = defineOperation({
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['insufficient_scope'],
-  handler: async (input, ctx) => {
-    const { row, key } = await ctx.transaction((tx) =>
-      ctx.services.keys.mint(tx, ctx.principal, resellerKeyOwner(ctx), {
-        name: input.name,
-        scopes: input.scopes ?? ['read'],
-        expiresAt: expiryFrom(input),
-      }),
-    )
-    return { ...toKeyView(row), key }
-  },
+  handler: (input, ctx) => mintAs(ctx, resellerKeyOwner(ctx), input),
 })

@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { MintedKeySchema, RollKeyBody, toKeyView } from '../../keys/key-schema.js'
+import { rollAs } from '../../keys/as-owner.js'
+import { MintedKeySchema, RollKeyBody } from '../../keys/key-schema.js'
 import { RESELLER_TAG } from '../schemas.js'
 import { ResellerKeyIdParams } from './get-reseller-key.js'
 import { resellerKeyOwner } from './reseller-key-owner.js'
@@ -20,10 +21,5 @@ export const rollResellerKey = defineOperation({
   output: MintedKeySchema,
   secretFields: ['key'],
   errors: ['not_found', 'conflict', 'insufficient_scope'],
-  handler: async (input, ctx) => {
-    const { row, key } = await ctx.transaction((tx) =>
-      ctx.services.keys.roll(tx, ctx.principal, resellerKeyOwner(ctx), input.id, input.grace_period_seconds),
-    )
-    return { ...toKeyView(row), key }
-  },
+  handler: (input, ctx) => rollAs(ctx, resellerKeyOwner(ctx), input.id, input.grace_period_seconds),
 })

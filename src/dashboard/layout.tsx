@@ -196,3 +196,19 @@ export const MoreLink: FC<{ path: string; cursor: string | null | undefined; que
       <a href={`${path}?${new URLSearchParams({ ...query, cursor })}`}>{children}</a>
     </p>
   ) : null
+
+/** A table's column headings; `actions` adds the unlabelled (screen-reader only) column for row buttons. */
+export const TableHead: FC<{ columns: string[]; actions?: boolean }> = ({ columns, actions }) => (
+  <thead>
+    <tr>
+      {columns.map((name) => (
+        <th scope="col">{name}</th>
+      ))}
+      {actions ? (
+        <th scope="col">
+          <span class="sr-only">Actions</span>
+        </th>
+      ) : null}
+    </tr>
+  </thead>
+)

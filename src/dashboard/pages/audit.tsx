@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
+import { Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
 
 export interface AuditRow {
   id: string
@@ -46,15 +46,7 @@ export const AuditTable: FC<{ rows: AuditRow[] }> = ({ rows }) =>
     <div class="table-wrap">
       <table>
         <caption class="sr-only">Audit log, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Details</th>
-            <th scope="col">From</th>
-          </tr>
-        </thead>
+        <TableHead columns={['When', 'Who', 'What', 'Details', 'From']} />
         <tbody>
           {rows.map((a) => (
             <tr>

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Empty, MoreLink, Page, When, type Viewer } from '../layout.js'
+import { Empty, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
 
 export interface Attempt {
   id: string
@@ -32,14 +32,7 @@ export const DeliveryPage: FC<{ me: Viewer; hookId: string; deliveryId: string; 
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Attempts, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Attempt</th>
-              <th scope="col">Response</th>
-              <th scope="col">Latency</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Attempt', 'Response', 'Latency', 'When']} />
           <tbody>
             {attempts.map((a) => (
               <tr>

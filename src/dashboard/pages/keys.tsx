@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
-import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
 import { confirmAttrs } from './confirm.js'
 
 export const scopeHelp: Record<string, string> = {
@@ -57,22 +57,7 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
       <div class="table-wrap">
         <table>
           <caption class="sr-only">API keys of {me.org.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              {me.canManage ? (
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Expires', 'Status']} actions={me.canManage} />
           <tbody>
             {keys.map((k) => (
               <tr>

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
-import { CopyField, Csrf, Flash, Page, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
 import { confirmAttrs } from './confirm.js'
 
 const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
@@ -62,20 +62,7 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, no
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Members of {me.org.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">E-mail</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Since</th>
-              {me.canManage ? (
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'E-mail', 'Role', 'Status', 'Since']} actions={me.canManage} />
           <tbody>
             {members.map((m) => {
               const self = m.user_id === me.session.userId

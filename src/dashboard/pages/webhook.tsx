@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { CopyField, Csrf, Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
 import { confirmAttrs } from './confirm.js'
 import { HookStatus, type Hook } from './webhooks.js'
 
@@ -113,22 +113,7 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
         <div class="table-wrap">
           <table>
             <caption class="sr-only">Deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last response</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Next attempt</th>
-                <th scope="col">Created</th>
-                {me.canManage ? (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
+            <TableHead columns={['Event', 'Status', 'Attempts', 'Last response', 'Latency', 'Next attempt', 'Created']} actions={me.canManage} />
             <tbody>
               {deliveries.map((d) => (
                 <tr>

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Csrf, Empty, Flash, MoreLink, Page, When, type Viewer } from '../layout.js'
+import { Csrf, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
 
 export interface Hook {
   id: string
@@ -71,14 +71,7 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: { type: strin
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Webhook endpoints</caption>
-          <thead>
-            <tr>
-              <th scope="col">Endpoint</th>
-              <th scope="col">Events</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Endpoint', 'Events', 'Status', 'Created']} />
           <tbody>
             {hooks.map((h) => (
               <tr>

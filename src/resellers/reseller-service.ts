@@ -1,4 +1,4 @@
-import type { OperationContext } from '../core/context.js'
+import type { OperationContext, TransactionScope } from '../core/context.js'
 import { ApiError, notFound } from '../core/errors.js'
 import type { Principal, ResellerKeyPrincipal } from '../core/principal.js'
 import type { Scope } from '../core/scopes.js'
@@ -70,20 +70,34 @@ export class ResellerService {
   /** Suspends or resumes; the organisation's cached keys are dropped once the change is committed. */
   async setStatus(ctx: OperationContext, id: string, status: OrgStatus): Promise<ResellerOrgRow> {
     const reseller = resellerOf(ctx.principal)
-    const row = await ctx.transaction(
+    return ctx.transaction(
       async (tx) => {
         const result = await this.store.setStatus(reseller.resellerId, id, status, coreDb(tx.db))
         if (!result) throw notFound('Organization')
         if (result.changed) {
           await tx.audit({ action: status === 'suspended' ? 'organization.suspended' : 'organization.resumed', targetType: 'organization', targetId: id })
         }
+        // Once committed: a request in between would re-cache the old status.
+        tx.afterCommit(() => this.invalidation.invalidateOwner(id))
         return result.row
       },
       { orgId: id },
     )
-    // After commit, not inside the transaction: a request in between would re-cache the old status.
-    this.invalidation.invalidateOwner(id)
-    return row
+  }
+
+  /**
+   * Runs `fn` in a transaction bound to one of the reseller's organisations (so audit rows land in
+   * its log), after checking inside it that the organisation is the reseller's: 404 otherwise.
+   */
+  #inOrganization<T>(ctx: OperationContext, orgId: string, fn: (tx: TransactionScope, reseller: ResellerKeyPrincipal) => Promise<T>): Promise<T> {
+    const reseller = resellerOf(ctx.principal)
+    return ctx.transaction(
+      async (tx) => {
+        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
+        return fn(tx, reseller)
+      },
+      { orgId },
+    )
   }
 
   async provisionUser(
@@ -91,14 +105,7 @@ export class ResellerService {
     orgId: string,
     input: { email: string; name: string; role: Role },
   ): Promise<{ member: MemberView; setupUrl: string | null; expiresAt: string | null }> {
-    const reseller = resellerOf(ctx.principal)
-    return ctx.transaction(
-      async (tx) => {
-        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
-        return this.members.provision(tx, orgId, input)
-      },
-      { orgId },
-    )
+    return this.#inOrganization(ctx, orgId, (tx) => this.members.provision(tx, orgId, input))
   }
 
   /** An organisation key minted on the organisation's behalf; its creator is the reseller key. */
@@ -107,14 +114,7 @@ export class ResellerService {
     orgId: string,
     input: { name: string; scopes: Scope[]; expiresAt: string | null },
   ): Promise<{ row: KeyRow; key: string }> {
-    const reseller = resellerOf(ctx.principal)
-    return ctx.transaction(
-      async (tx) => {
-        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
-        return this.keys.mint(tx, reseller, { type: 'org', orgId }, input)
-      },
-      { orgId },
-    )
+    return this.#inOrganization(ctx, orgId, (tx, reseller) => this.keys.mint(tx, reseller, { type: 'org', orgId }, input))
   }
 
   /** An organisation's keys, newest first: those the reseller minted and those its users made. */
@@ -125,13 +125,6 @@ export class ResellerService {
 
   /** Revokes one of an organisation's keys, audited in that organisation's log like a revoke by its admin. */
   async revokeOrgKey(ctx: OperationContext, orgId: string, keyId: string): Promise<KeyRow> {
-    const reseller = resellerOf(ctx.principal)
-    return ctx.transaction(
-      async (tx) => {
-        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
-        return this.keys.revoke(tx, { type: 'org', orgId }, keyId)
-      },
-      { orgId },
-    )
+    return this.#inOrganization(ctx, orgId, (tx) => this.keys.revoke(tx, { type: 'org', orgId }, keyId))
   }
 }

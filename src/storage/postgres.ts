@@ -38,6 +38,8 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
  */
 class PostgresNotifications implements Notifications {
   #client: pg.Client | undefined
+  /** The listening connection's schema, which names its channels. */
+  #schema = ''
   #closed = false
   readonly #listeners = new Map<string, { onMessage: (payload: string) => void; onReset: () => void }>()
   #retry: NodeJS.Timeout | undefined
@@ -63,9 +65,7 @@ class PostgresNotifications implements Notifications {
     const lost = () => {
       if (this.#client !== client) return
       this.#client = undefined
-      client.removeAllListeners()
-      client.on('error', () => {})
-      void client.end().catch(() => {})
+      void discard(client)
       if (!this.#closed) this.#retry = setTimeout(() => void this.#open().catch(() => {}), 1000).unref()
     }
     client.on('error', lost)
@@ -76,6 +76,7 @@ class PostgresNotifications implements Notifications {
     })
     try {
       await client.connect()
+      this.#schema = (await client.query<{ schema: string }>('select current_schema() as schema')).rows[0]!.schema
       for (const channel of this.#listeners.keys()) await this.#listenOn(client, channel)
     } catch (err) {
       lost()
@@ -85,8 +86,7 @@ class PostgresNotifications implements Notifications {
   }
 
   async #listenOn(client: pg.Client, channel: string): Promise<void> {
-    const { rows } = await client.query<{ schema: string }>('select current_schema() as schema')
-    await client.query(`LISTEN ${client.escapeIdentifier(`${channel}:${rows[0]!.schema}`)}`)
+    await client.query(`LISTEN ${client.escapeIdentifier(`${channel}:${this.#schema}`)}`)
   }
 
   async close(): Promise<void> {
@@ -94,12 +94,15 @@ class PostgresNotifications implements Notifications {
     clearTimeout(this.#retry)
     const client = this.#client
     this.#client = undefined
-    if (client) {
-      client.removeAllListeners()
-      client.on('error', () => {})
-      await client.end().catch(() => {})
-    }
+    if (client) await discard(client)
   }
+}
+
+/** Ends a connection whose events no longer matter, errors included. */
+async function discard(client: pg.Client): Promise<void> {
+  client.removeAllListeners()
+  client.on('error', () => {})
+  await client.end().catch(() => {})
 }
 
 export async function ensureSchema(url: string, schema: string): Promise<void> {

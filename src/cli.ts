@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type PorticoConfig } from './core/config.js'
+import type { TransactionScope } from './core/context.js'
 import type { PorticoModule } from './core/module.js'
 import { allScopes } from './core/scopes.js'
 import { runInTransaction, systemMeta } from './core/transaction.js'
@@ -131,13 +132,17 @@ async function withDatabase(config: PorticoConfig, fn: (database: DatabaseHandle
   }
 }
 
+/** A change made by the operator at the command line: audited with no principal, from `local`. */
+function operatorTransaction<T>(database: DatabaseHandle, orgId: string | null, fn: (tx: TransactionScope) => Promise<T>): Promise<T> {
+  return runInTransaction({ db: database.db, outbox: new TransactionalOutbox(), auditWriter }, null, systemMeta(), orgId, fn)
+}
+
 /** An organisation and a first key holding every scope, written and audited in one transaction. */
 export async function createOrganization(database: DatabaseHandle, config: PorticoConfig, name: string) {
   const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
   const orgs = new OrgStore(database.db)
-  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
   const org = await orgs.create({ name })
-  const { key } = await runInTransaction(deps, null, systemMeta(), org.id, async (tx) => {
+  const { key } = await operatorTransaction(database, org.id, async (tx) => {
     await tx.audit({ action: 'organization.created', targetType: 'organization', targetId: org.id, details: { name } })
     return keys.mint(tx, null, { type: 'org', orgId: org.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
   })
@@ -148,8 +153,7 @@ export async function createOrganization(database: DatabaseHandle, config: Porti
 export async function createReseller(database: DatabaseHandle, config: PorticoConfig, name: string) {
   const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
   const resellers = new ResellerStore(database.db)
-  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
-  return runInTransaction(deps, null, systemMeta(), null, async (tx) => {
+  return operatorTransaction(database, null, async (tx) => {
     const reseller = await resellers.createReseller(name, coreDb(tx.db))
     await tx.audit({ action: 'reseller.created', targetType: 'reseller', targetId: reseller.id, details: { name } })
     const { key } = await keys.mint(tx, null, { type: 'reseller', resellerId: reseller.id }, { name: 'First key', scopes: [...allScopes], expiresAt: null })
@@ -163,8 +167,7 @@ export async function createReseller(database: DatabaseHandle, config: PorticoCo
  */
 export async function setResellerStatus(database: DatabaseHandle, config: PorticoConfig, id: string, status: 'active' | 'suspended') {
   const resellers = new ResellerStore(database.db)
-  const deps = { db: database.db, outbox: new TransactionalOutbox(), auditWriter }
-  const result = await runInTransaction(deps, null, systemMeta(), null, async (tx) => {
+  const result = await operatorTransaction(database, null, async (tx) => {
     const changed = await resellers.setResellerStatus(id, status, coreDb(tx.db))
     if (changed?.changed) await tx.audit({ action: status === 'suspended' ? 'reseller.suspended' : 'reseller.resumed', targetType: 'reseller', targetId: id })
     return changed

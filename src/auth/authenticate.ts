@@ -1,6 +1,6 @@
 import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
-import { checksumMatches, hashKey, parseKeyShape } from '../keys/key-format.js'
+import { checksumMatches, hashKey, KEY_MAX_LENGTH, parseKeyShape } from '../keys/key-format.js'
 import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
 import type { KeyCache } from './key-cache.js'
 
@@ -49,16 +49,18 @@ export class Authenticator {
    */
   authenticate(presented: string | null, at = Date.now()): Authenticated | Promise<Authenticated> {
     if (presented === null || presented === '') throw new ApiError('missing_api_key', 'No API key was sent: use Authorization: Bearer <key>')
-    // Shape is checked first; a cache hit is a key verified before, so it needs no checksum. A miss
-    // checks the checksum offline, so typos and random guesses never reach the database.
-    const parsed = parseKeyShape(presented)
-    if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller)) {
-      throw new ApiError('invalid_api_key', 'The API key is not valid')
-    }
+    // A cache hit is a key verified before: only that exact string hashes to its entry, so a hit
+    // needs no shape or checksum check. Anything longer than a key is refused before it is hashed.
+    // A miss checks the shape and the checksum offline, so typos and random guesses never reach
+    // the database.
+    if (presented.length > KEY_MAX_LENGTH) throw new ApiError('invalid_api_key', 'The API key is not valid')
     const hash = hashKey(presented)
     const key = this.cache.get(hash, at)
     if (key) return usable(verifiedOf(key), at)
-    if (!checksumMatches(parsed)) throw new ApiError('invalid_api_key', 'The API key is not valid')
+    const parsed = parseKeyShape(presented)
+    if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller) || !checksumMatches(parsed)) {
+      throw new ApiError('invalid_api_key', 'The API key is not valid')
+    }
     return this.#lookUp(hash, at)
   }
 

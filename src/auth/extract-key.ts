@@ -4,6 +4,10 @@
  */
 export function extractKey(authorization: string | undefined, xApiKey: string | undefined): string | null {
   if (authorization !== undefined) {
+    // The usual form, `Bearer <key>` with nothing to trim, in one slice.
+    if (authorization.startsWith('Bearer ') && authorization.length > 7 && authorization.charCodeAt(7) > 32 && authorization.charCodeAt(authorization.length - 1) > 32) {
+      return authorization.slice(7)
+    }
     const value = authorization.trim()
     const space = value.indexOf(' ')
     if (space === -1) return value

@@ -7,6 +7,8 @@ export const CHECKSUM_LENGTH = 6
 export const BODY_LENGTH = RANDOM_LENGTH + CHECKSUM_LENGTH
 const DISPLAY_BODY_CHARS = 8
 const KEY_SHAPE = /^([a-z][a-z0-9]{1,15})_([0-9A-Za-z]{48})$/
+/** The longest string KEY_SHAPE accepts: a 16-character prefix, `_` and the body. */
+export const KEY_MAX_LENGTH = 16 + 1 + BODY_LENGTH
 
 /** Uniform base62 characters by rejection sampling (bytes ≥ 248 would bias the modulo). */
 function randomBase62(length: number): string {

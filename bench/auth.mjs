@@ -1,16 +1,22 @@
 // Authenticated, scope-checked, rate-limited route vs the same handler with no authentication, in
-// the same run: server pinned to core 0, load generator to core 1, variants alternated over rounds
-// in a rotating order. Two baselines: `bare`, a plain route running the same executor (the
-// target's baseline), and `open`, the whole REST pipeline with only the key check, quota and
-// per-key counters taken out, which shows what authentication itself costs.
-// Usage: node bench/auth.mjs [rounds=9] [seconds=3]
+// the same run: server pinned to core 0, load generator to core 1, variants alternated over many
+// short rounds in a rotating order, so both sides of each per-round ratio see the same machine.
+// Two baselines: `bare`, a plain route running the same executor (the target's baseline), and
+// `open`, the whole REST pipeline with only the key check, quota and per-key counters taken out,
+// which shows what authentication itself costs. A calibration variant, `bare+Nµs` (the bare route
+// plus a busy-wait of BENCH_SPIN_US µs, default 2), shows what this machine's closed load loop
+// makes of a known cost, and turns the authenticated route's loss into equivalent µs of work.
+// Usage: node bench/auth.mjs [rounds=20] [seconds=1]
 import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs'
 
-const rounds = Number(process.argv[2] ?? 9)
-const seconds = Number(process.argv[3] ?? 3)
-const server = await startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('auth'), LOG_LEVEL: 'warn' })
+const rounds = Number(process.argv[2] ?? 20)
+const seconds = Number(process.argv[3] ?? 1)
+const spinUs = Number(process.env.BENCH_SPIN_US ?? 2)
+const server = await startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('auth'), LOG_LEVEL: 'warn', BENCH_SPIN_US: String(spinUs) })
+const plus = `bare+${spinUs}µs`
 const variants = [
   { name: 'bare', url: `${server.url}/api/v1/bench/bare`, headers: {} },
+  { name: plus, url: `${server.url}/api/v1/bench/bare-plus`, headers: {} },
   { name: 'open', url: `${server.url}/api/v1/bench/open`, headers: {} },
   { name: 'auth', url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } },
 ]
@@ -25,29 +31,36 @@ async function measure({ name, url, headers }) {
   return { ...result, cpu: before === null || after === null ? NaN : (after - before) / result.total }
 }
 
+const pad = (s, n) => String(s).padStart(n)
 try {
   for (const v of variants) await autocannon(v.url, { headers: v.headers, seconds: 2 }) // JIT, key cache
-  const ratios = { bare: [], open: [] }
-  const cpuRatios = { bare: [], open: [] }
-  console.log('round  req/s bare / open / auth   auth÷bare  auth÷open   CPU µs/request bare / open / auth  auth p50/p99 ms')
+  const ratio = { auth: [], open: [], plus: [], authOpen: [] }
+  const cpu = Object.fromEntries(variants.map((v) => [v.name, []]))
+  console.log(`round  req/s bare / ${plus} / open / auth   auth÷bare  ${plus}÷bare  auth÷open   CPU µs/request bare / ${plus} / open / auth`)
   for (let round = 1; round <= rounds; round++) {
     const r = {}
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length]
       r[v.name] = await measure(v)
     }
-    for (const base of ['bare', 'open']) {
-      ratios[base].push(r.auth.rps / r[base].rps)
-      cpuRatios[base].push(r[base].cpu / r.auth.cpu)
-    }
-    const rps = [r.bare, r.open, r.auth].map((x) => fmt(x.rps)).join(' / ')
-    const cpu = [r.bare, r.open, r.auth].map((x) => fmt(x.cpu, 1)).join(' / ')
-    console.log(
-      `${String(round).padStart(5)}  ${rps.padStart(22)}   ${(r.auth.rps / r.bare.rps).toFixed(3).padStart(9)}  ${(r.auth.rps / r.open.rps).toFixed(3).padStart(9)}   ${cpu.padStart(32)}  ${r.auth.p50}/${r.auth.p99}`,
-    )
+    ratio.auth.push(r.auth.rps / r.bare.rps)
+    ratio.plus.push(r[plus].rps / r.bare.rps)
+    ratio.open.push(r.open.rps / r.bare.rps)
+    ratio.authOpen.push(r.auth.rps / r.open.rps)
+    for (const v of variants) cpu[v.name].push(r[v.name].cpu)
+    const line = variants.map((v) => fmt(r[v.name].rps)).join(' / ')
+    const cpuLine = variants.map((v) => fmt(r[v.name].cpu, 1)).join(' / ')
+    console.log(`${pad(round, 5)}  ${pad(line, 30)}   ${pad(ratio.auth.at(-1).toFixed(3), 9)}  ${pad(ratio.plus.at(-1).toFixed(3), 11)}  ${pad(ratio.authOpen.at(-1).toFixed(3), 9)}   ${pad(cpuLine, 28)}`)
   }
-  console.log(`median authenticated/bare ratio: ${median(ratios.bare).toFixed(3)} (target ≥ 0.90); by CPU per request ${median(cpuRatios.bare).toFixed(3)}`)
-  console.log(`median authenticated/open ratio (what authentication itself costs): ${median(ratios.open).toFixed(3)}; by CPU per request ${median(cpuRatios.open).toFixed(3)}`)
+  const m = Object.fromEntries(Object.entries(ratio).map(([k, v]) => [k, median(v)]))
+  const cpuOf = (name) => median(cpu[name])
+  console.log(`median authenticated/bare ratio: ${m.auth.toFixed(3)} (target ≥ 0.90); CPU µs/request bare ${fmt(cpuOf('bare'), 1)}, auth ${fmt(cpuOf('auth'), 1)}`)
+  console.log(`median authenticated/open ratio (what authentication itself costs): ${m.authOpen.toFixed(3)}; open/bare (the operation pipeline): ${m.open.toFixed(3)}`)
+  // Each variant's time per request over bare's is (1/ratio − 1); scaled by the known busy-wait.
+  const equivalent = (spinUs * (1 / m.auth - 1)) / (1 / m.plus - 1)
+  console.log(
+    `calibration: ${plus} keeps ${m.plus.toFixed(3)} of bare (${spinUs} µs is ${((spinUs / cpuOf('bare')) * 100).toFixed(1)}% of bare's CPU per request), so the authenticated route's loss matches about ${equivalent.toFixed(1)} µs of extra work per request`,
+  )
 } finally {
   await server.stop()
 }

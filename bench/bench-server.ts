@@ -51,12 +51,18 @@ const noLimiter: RateLimiter = {
 // BENCH_LIMITER=off: to isolate what the limiter costs.
 if (process.env.BENCH_LIMITER === 'off') portico.executor.deps.limiter = noLimiter
 const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
-portico.app.get('/api/v1/bench/bare', async (c) => {
-  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
-  const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
-  setResponseHeader(c, 'Cache-Control', 'no-store')
-  return c.json('body' in result ? (result.body as object) : {}, 200)
-})
+// `/api/v1/bench/bare-plus`: the bare route plus a busy-wait of BENCH_SPIN_US µs (default 2), a
+// known cost that shows what this machine's load loop makes of a few microseconds of work.
+const spinMs = Number(process.env.BENCH_SPIN_US ?? 2) / 1000
+for (const [path, spin] of [['/api/v1/bench/bare', 0], ['/api/v1/bench/bare-plus', spinMs]] as const) {
+  portico.app.get(path, async (c) => {
+    if (spin > 0) for (const until = performance.now() + spin; performance.now() < until; );
+    const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
+    const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
+    setResponseHeader(c, 'Cache-Control', 'no-store')
+    return c.json('body' in result ? (result.body as object) : {}, 200)
+  })
+}
 // `/api/v1/bench/open`: the same operation through the same REST pipeline (routing, validation,
 // idempotency check, response shaping) with only authentication taken out: a guard that answers
 // one fixed key at once, no quota (rate limits need a key) and no per-key bookkeeping. Against it,

@@ -2,13 +2,13 @@
 // each as a ratio to the bare route (same operation, no authentication) in the same run; and with
 // the limiter replaced by one that counts nothing, so the limiter's own share shows.
 // One server per variant, all pinned to core 0 (only the one under load is busy), autocannon on
-// core 1. Every round measures all four back to back, in a rotating order, so a noisy neighbour
+// core 1. Every short round measures all four back to back, in a rotating order, so a noisy neighbour
 // affects a round's figures alike and the per-round ratios stay comparable.
-// Usage: REDIS_URL=redis://127.0.0.1:6379 node bench/ratelimit.mjs [rounds=5] [seconds=3]
+// Usage: REDIS_URL=redis://127.0.0.1:6379 node bench/ratelimit.mjs [rounds=20] [seconds=1]
 import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs'
 
-const rounds = Number(process.argv[2] ?? 5)
-const seconds = Number(process.argv[3] ?? 3)
+const rounds = Number(process.argv[2] ?? 20)
+const seconds = Number(process.argv[3] ?? 1)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 const start = (env) => startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('rl'), LOG_LEVEL: 'warn', ...env })

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process'
 import { root } from './lib.mjs'
 
 const runs = [
-  ['node', ['bench/auth.mjs', '9', '3']],
-  ['node', ['bench/ratelimit.mjs', '5', '3']],
+  ['node', ['bench/auth.mjs']],
+  ['node', ['bench/ratelimit.mjs']],
   ['node', ['--import', 'tsx', 'bench/webhooks.ts', '2000']],
 ]
 for (const [cmd, args] of runs) {

@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx'
+import type { Child, FC } from 'hono/jsx'
 import { Csrf, Page, type Viewer } from '../layout.js'
 
 export interface Confirmation {
@@ -43,8 +43,30 @@ export const ConfirmPage: FC<{ me: Viewer; current: string; confirm: Confirmatio
 )
 
 /** Attributes for a form whose submission app.js confirms in the modal first. */
-export const confirmAttrs = (title: string, message: string, action: string) => ({
+const confirmAttrs = ({ title, message, action }: Pick<Confirmation, 'title' | 'message' | 'action'>) => ({
   'data-confirm': message,
   'data-confirm-title': title,
   'data-confirm-action': action,
 })
+
+interface PostButtonProps {
+  me: Viewer
+  /** Where the form posts. */
+  action: string
+  /** Asked in the modal before the form is sent. */
+  confirm?: Pick<Confirmation, 'title' | 'message' | 'action'>
+  class?: string
+  /** The button's accessible name, when its text alone does not say what it acts on. */
+  label?: string
+  children?: Child
+}
+
+/** A form that is one button: posts to `action` with the CSRF token, confirmed first when asked. */
+export const PostButton: FC<PostButtonProps> = ({ me, action, confirm, class: className, label, children }) => (
+  <form method="post" action={action} {...(confirm ? confirmAttrs(confirm) : {})}>
+    <Csrf token={me.session.csrf} />
+    <button type="submit" class={className} aria-label={label}>
+      {children}
+    </button>
+  </form>
+)

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
 import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
-import { confirmAttrs } from './confirm.js'
+import { PostButton } from './confirm.js'
 
 export const scopeHelp: Record<string, string> = {
   read: 'read data',
@@ -85,16 +85,15 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
                         <a class="button small" href={`/keys/${k.id}/roll`} aria-label={`Roll ${k.name}`}>
                           Roll
                         </a>
-                        <form
-                          method="post"
+                        <PostButton
+                          me={me}
                           action={`/keys/${k.id}/revoke`}
-                          {...confirmAttrs(`Revoke “${k.name}”?`, 'Requests with this key fail from now on. This cannot be undone.', 'Revoke key')}
+                          class="small danger"
+                          label={`Revoke ${k.name}`}
+                          confirm={{ title: `Revoke “${k.name}”?`, message: 'Requests with this key fail from now on. This cannot be undone.', action: 'Revoke key' }}
                         >
-                          <Csrf token={me.session.csrf} />
-                          <button type="submit" class="small danger" aria-label={`Revoke ${k.name}`}>
-                            Revoke
-                          </button>
-                        </form>
+                          Revoke
+                        </PostButton>
                       </>
                     ) : null}
                   </td>

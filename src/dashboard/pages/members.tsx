@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
 import { CopyField, Csrf, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
-import { confirmAttrs } from './confirm.js'
+import { PostButton } from './confirm.js'
 
 const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
 
@@ -107,24 +107,20 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, no
                   {me.canManage ? (
                     <td class="actions">
                       {editable && m.status === 'invited' ? (
-                        <form method="post" action={`/members/${m.user_id}/link`}>
-                          <Csrf token={me.session.csrf} />
-                          <button type="submit" class="small">
-                            New link
-                          </button>
-                        </form>
+                        <PostButton me={me} action={`/members/${m.user_id}/link`} class="small">
+                          New link
+                        </PostButton>
                       ) : null}
                       {editable ? (
-                        <form
-                          method="post"
+                        <PostButton
+                          me={me}
                           action={`/members/${m.user_id}/remove`}
-                          {...confirmAttrs(`Remove ${m.name}?`, `${m.email} loses access to ${me.org.name} at once.`, 'Remove member')}
+                          class="small danger"
+                          label={`Remove ${m.name}`}
+                          confirm={{ title: `Remove ${m.name}?`, message: `${m.email} loses access to ${me.org.name} at once.`, action: 'Remove member' }}
                         >
-                          <Csrf token={me.session.csrf} />
-                          <button type="submit" class="small danger" aria-label={`Remove ${m.name}`}>
-                            Remove
-                          </button>
-                        </form>
+                          Remove
+                        </PostButton>
                       ) : null}
                     </td>
                   ) : null}

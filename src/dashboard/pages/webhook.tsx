@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
-import { CopyField, Csrf, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
-import { confirmAttrs } from './confirm.js'
+import { CopyField, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
+import { PostButton } from './confirm.js'
 import { HookStatus, type Hook } from './webhooks.js'
 
 export interface Delivery {
@@ -44,22 +44,20 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
         </div>
         {me.canManage ? (
           <div class="actions">
-            <form method="post" action={`${base}/test`}>
-              <Csrf token={me.session.csrf} />
-              <button type="submit" class="primary">
-                Send test event
-              </button>
-            </form>
-            <form method="post" action={`${base}/${hook.enabled ? 'disable' : 'enable'}`}>
-              <Csrf token={me.session.csrf} />
-              <button type="submit">{hook.enabled ? 'Disable' : 'Enable'}</button>
-            </form>
-            <form method="post" action={`${base}/delete`} {...confirmAttrs('Delete this endpoint?', `${hook.url} gets no more deliveries; pending ones are dropped.`, 'Delete endpoint')}>
-              <Csrf token={me.session.csrf} />
-              <button type="submit" class="danger">
-                Delete
-              </button>
-            </form>
+            <PostButton me={me} action={`${base}/test`} class="primary">
+              Send test event
+            </PostButton>
+            <PostButton me={me} action={`${base}/${hook.enabled ? 'disable' : 'enable'}`}>
+              {hook.enabled ? 'Disable' : 'Enable'}
+            </PostButton>
+            <PostButton
+              me={me}
+              action={`${base}/delete`}
+              class="danger"
+              confirm={{ title: 'Delete this endpoint?', message: `${hook.url} gets no more deliveries; pending ones are dropped.`, action: 'Delete endpoint' }}
+            >
+              Delete
+            </PostButton>
           </div>
         ) : null}
       </div>
@@ -84,22 +82,21 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
           ) : me.canManage ? (
             <div class="actions">
               <code class="muted">whsec_••••••••••••</code>
-              <form method="post" action={`${base}/reveal`}>
-                <Csrf token={me.session.csrf} />
-                <button type="submit" class="small">
-                  Reveal
-                </button>
-              </form>
-              <form
-                method="post"
+              <PostButton me={me} action={`${base}/reveal`} class="small">
+                Reveal
+              </PostButton>
+              <PostButton
+                me={me}
                 action={`${base}/rotate`}
-                {...confirmAttrs('Rotate the signing secret?', 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.', 'Rotate secret')}
+                class="small"
+                confirm={{
+                  title: 'Rotate the signing secret?',
+                  message: 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.',
+                  action: 'Rotate secret',
+                }}
               >
-                <Csrf token={me.session.csrf} />
-                <button type="submit" class="small">
-                  Rotate
-                </button>
-              </form>
+                Rotate
+              </PostButton>
             </div>
           ) : (
             <span class="muted">Owners and Admins can reveal it.</span>
@@ -135,12 +132,9 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
                   {me.canManage ? (
                     <td class="actions">
                       {d.status === 'failed' || d.status === 'succeeded' ? (
-                        <form method="post" action={`${base}/deliveries/${d.id}/retry`}>
-                          <Csrf token={me.session.csrf} />
-                          <button type="submit" class="small">
-                            Retry
-                          </button>
-                        </form>
+                        <PostButton me={me} action={`${base}/deliveries/${d.id}/retry`} class="small">
+                          Retry
+                        </PostButton>
                       ) : null}
                     </td>
                   ) : null}

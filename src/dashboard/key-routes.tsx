@@ -3,7 +3,7 @@ import type { HttpEnv } from '../http/env.js'
 import type { KeyView } from '../keys/key-schema.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { ConfirmPage } from './pages/confirm.js'
-import { KeysPage, RollPage, type MintedKey } from './pages/keys.js'
+import { KeysPage, revokeQuestion, RollPage, type MintedKey } from './pages/keys.js'
 
 type Ctx = Context<HttpEnv>
 type Extra = { minted?: MintedKey; error?: string; notice?: string }
@@ -91,7 +91,7 @@ export function keyRoutes(kit: DashboardKit) {
           if (!me.canManage) return await page(c, me, { error: 'Only Owners and Admins can revoke keys.' }, 403)
           if (me.form.get('confirmed') !== '1') {
             const key = await kit.view<KeyView>(c, me, 'keys.get', { params: { id } })
-            const confirm = { title: `Revoke “${key.name}”?`, message: 'Requests with this key fail from now on. This cannot be undone.', action: 'Revoke key', href: c.req.path, back: '/keys' }
+            const confirm = { ...revokeQuestion(key), href: c.req.path, back: '/keys' }
             return await kit.html(c, <ConfirmPage me={me} current="/keys" confirm={confirm} />)
           }
           const key = await kit.act<KeyView>(c, me, 'keys.revoke', { params: { id } })

@@ -7,7 +7,7 @@ import { roles, type MemberView, type Role } from '../members/member-service.js'
 import { coreDb } from '../storage/db.js'
 import { formText, looksLikeEmail, type DashboardKit, type SignedIn } from './kit.js'
 import { ConfirmPage } from './pages/confirm.js'
-import { MembersPage } from './pages/members.js'
+import { MembersPage, removeQuestion } from './pages/members.js'
 
 type Ctx = Context<HttpEnv>
 type Extra = { link?: { email: string; url: string | null }; error?: string; notice?: string }
@@ -117,7 +117,7 @@ export function memberRoutes(kit: DashboardKit) {
         if (me.canManage && me.form.get('confirmed') !== '1') {
           try {
             const member = await target(kit.deps.db, me, c.req.param('userId')!)
-            const confirm = { title: `Remove ${member.name}?`, message: `${member.email} loses access to ${me.org.name} at once.`, action: 'Remove member', href: c.req.path, back: '/members' }
+            const confirm = { ...removeQuestion(member, me.org.name), href: c.req.path, back: '/members' }
             return await kit.html(c, <ConfirmPage me={me} current="/members" confirm={confirm} />)
           } catch (error) {
             const { message, status } = kit.failure(error)

@@ -3,9 +3,9 @@ import { ApiError } from '../core/errors.js'
 import type { HttpEnv } from '../http/env.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { Empty, Page } from './layout.js'
-import { ConfirmPage } from './pages/confirm.js'
+import { ConfirmPage, type Question } from './pages/confirm.js'
 import { DeliveryPage, type Attempt } from './pages/delivery.js'
-import { WebhookPage, type Delivery } from './pages/webhook.js'
+import { deleteQuestion, rotateQuestion, WebhookPage, type Delivery } from './pages/webhook.js'
 import { WebhooksPage, type Hook } from './pages/webhooks.js'
 
 type Ctx = Context<HttpEnv>
@@ -62,9 +62,9 @@ export function webhookRoutes(kit: DashboardKit) {
       </Page>,
     )
 
-  const confirmed = (c: Ctx, me: SignedIn, title: string, message: string, action: string) =>
+  const confirmed = (c: Ctx, me: SignedIn, question: Question) =>
     me.canManage && me.form.get('confirmed') !== '1'
-      ? kit.html(c, <ConfirmPage me={me} current="/webhooks" confirm={{ title, message, action, href: c.req.path, back: `/webhooks/${c.req.param('id')}` }} />)
+      ? kit.html(c, <ConfirmPage me={me} current="/webhooks" confirm={{ ...question, href: c.req.path, back: `/webhooks/${c.req.param('id')}` }} />)
       : undefined
 
   return function mountWebhooks(app: Hono<HttpEnv>): void {
@@ -118,7 +118,7 @@ export function webhookRoutes(kit: DashboardKit) {
       '/webhooks/:id/rotate',
       kit.limit,
       onHook('rotate the secret', async (c, me, id) => {
-        const stop = confirmed(c, me, 'Rotate the signing secret?', 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.', 'Rotate secret')
+        const stop = confirmed(c, me, rotateQuestion)
         if (stop) return stop
         const hook = await kit.act<HookWithSecret>(c, me, 'webhooks.rotate_secret', { params: { id }, body: { grace_period_seconds: 86_400 } })
         return { secret: hook.secret, notice: 'New signing secret. The old one keeps signing for 24 hours.' }
@@ -149,7 +149,7 @@ export function webhookRoutes(kit: DashboardKit) {
       '/webhooks/:id/delete',
       kit.limit,
       onHook('delete the endpoint', async (c, me, id) => {
-        const stop = confirmed(c, me, 'Delete this endpoint?', 'It gets no more deliveries; pending ones are dropped.', 'Delete endpoint')
+        const stop = confirmed(c, me, deleteQuestion('It'))
         if (stop) return stop
         await kit.act(c, me, 'webhooks.delete', { params: { id } })
         return c.redirect('/webhooks', 303)

@@ -42,8 +42,11 @@ export const ConfirmPage: FC<{ me: Viewer; current: string; confirm: Confirmatio
   </Page>
 )
 
+/** What a confirmation asks: the same words in the modal and on the page without script. */
+export type Question = Pick<Confirmation, 'title' | 'message' | 'action'>
+
 /** Attributes for a form whose submission app.js confirms in the modal first. */
-const confirmAttrs = ({ title, message, action }: Pick<Confirmation, 'title' | 'message' | 'action'>) => ({
+const confirmAttrs = ({ title, message, action }: Question) => ({
   'data-confirm': message,
   'data-confirm-title': title,
   'data-confirm-action': action,
@@ -54,7 +57,7 @@ interface PostButtonProps {
   /** Where the form posts. */
   action: string
   /** Asked in the modal before the form is sent. */
-  confirm?: Pick<Confirmation, 'title' | 'message' | 'action'>
+  confirm?: Question
   class?: string
   /** The button's accessible name, when its text alone does not say what it acts on. */
   label?: string

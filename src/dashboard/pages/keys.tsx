@@ -1,7 +1,13 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
 import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
-import { PostButton } from './confirm.js'
+import { PostButton, type Question } from './confirm.js'
+
+export const revokeQuestion = (k: { name: string }): Question => ({
+  title: `Revoke “${k.name}”?`,
+  message: 'Requests with this key fail from now on. This cannot be undone.',
+  action: 'Revoke key',
+})
 
 export const scopeHelp: Record<string, string> = {
   read: 'read data',
@@ -90,7 +96,7 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
                           action={`/keys/${k.id}/revoke`}
                           class="small danger"
                           label={`Revoke ${k.name}`}
-                          confirm={{ title: `Revoke “${k.name}”?`, message: 'Requests with this key fail from now on. This cannot be undone.', action: 'Revoke key' }}
+                          confirm={revokeQuestion(k)}
                         >
                           Revoke
                         </PostButton>

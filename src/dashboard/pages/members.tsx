@@ -1,7 +1,13 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
 import { CopyField, Csrf, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
-import { PostButton } from './confirm.js'
+import { PostButton, type Question } from './confirm.js'
+
+export const removeQuestion = (m: { name: string; email: string }, orgName: string): Question => ({
+  title: `Remove ${m.name}?`,
+  message: `${m.email} loses access to ${orgName} at once.`,
+  action: 'Remove member',
+})
 
 const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
 
@@ -117,7 +123,7 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, no
                           action={`/members/${m.user_id}/remove`}
                           class="small danger"
                           label={`Remove ${m.name}`}
-                          confirm={{ title: `Remove ${m.name}?`, message: `${m.email} loses access to ${me.org.name} at once.`, action: 'Remove member' }}
+                          confirm={removeQuestion(m, me.org.name)}
                         >
                           Remove
                         </PostButton>

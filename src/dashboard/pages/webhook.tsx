@@ -1,6 +1,19 @@
 import type { FC } from 'hono/jsx'
 import { CopyField, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
-import { PostButton } from './confirm.js'
+import { PostButton, type Question } from './confirm.js'
+
+/** `endpoint`: the endpoint's URL, or how to name it where the page does not show it. */
+export const deleteQuestion = (endpoint: string): Question => ({
+  title: 'Delete this endpoint?',
+  message: `${endpoint} gets no more deliveries; pending ones are dropped.`,
+  action: 'Delete endpoint',
+})
+
+export const rotateQuestion: Question = {
+  title: 'Rotate the signing secret?',
+  message: 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.',
+  action: 'Rotate secret',
+}
 import { HookStatus, type Hook } from './webhooks.js'
 
 export interface Delivery {
@@ -54,7 +67,7 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
               me={me}
               action={`${base}/delete`}
               class="danger"
-              confirm={{ title: 'Delete this endpoint?', message: `${hook.url} gets no more deliveries; pending ones are dropped.`, action: 'Delete endpoint' }}
+              confirm={deleteQuestion(hook.url)}
             >
               Delete
             </PostButton>
@@ -89,11 +102,7 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
                 me={me}
                 action={`${base}/rotate`}
                 class="small"
-                confirm={{
-                  title: 'Rotate the signing secret?',
-                  message: 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.',
-                  action: 'Rotate secret',
-                }}
+                confirm={rotateQuestion}
               >
                 Rotate
               </PostButton>

@@ -1,9 +1,10 @@
 /**
- * A Portico server for benchmarks: the real app plus one operation, served three ways: through the
- * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit) and bare (`/api/v1/bench/bare`:
+ * A Portico server for benchmarks: the real app plus one operation, served four ways: through the
+ * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit); bare (`/api/v1/bench/bare`:
  * a path of the same shape, the same executor run, output validation and response headers, with no
- * authentication), and through the pipeline with only the key check taken out (`/api/v1/bench/open`,
- * below). Prints one JSON line `{url, key}` when ready.
+ * authentication); bare plus a known busy-wait (`/api/v1/bench/bare-plus`, a calibration); and
+ * through the pipeline with only the key check taken out (`/api/v1/bench/open`, below). Prints one
+ * JSON line `{url, key}` when ready.
  */
 import { pino } from 'pino'
 import { createOrganization } from '../src/cli.js'

@@ -23,8 +23,11 @@ export interface RateLimitDecision {
 }
 
 /**
- * Sliding-window log: a request is admitted only if fewer than `limit` requests were admitted in
- * the last `windowSeconds`, so no window of that length ever holds more than the limit.
+ * Sliding window counted in slots of a sixtieth of the window (1 s for a minute): a request is
+ * admitted only if fewer than `limit` were admitted in the slots the last `windowSeconds` touch.
+ * That span holds the whole window, so no window of that length ever holds more than the limit;
+ * an admitted request counts until its slot has left the window, up to one slot longer than an
+ * exact log would keep it. The state per bucket is SLOTS + 1 counters whatever the limit.
  * A request subject to several policies (`general` and `send`) is all-or-nothing: admitted by all
  * of them, or counted by none.
  */
@@ -38,3 +41,6 @@ export interface RateLimiter {
 export function secondsUntil(at: number, now: number): number {
   return Math.max(1, Math.ceil((at - now) / 1000))
 }
+
+/** Slots per window: the counting grain (a request counts up to a sixtieth of the window too long). */
+export const SLOTS = 60

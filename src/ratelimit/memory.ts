@@ -1,98 +1,111 @@
-import { secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
+import { SLOTS, secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
+
+const RING = SLOTS + 1
 
 /**
- * One bucket's admission times in ms, oldest first, in a ring buffer that grows by doubling up to
- * the limit: a log never holds more entries than its limit, and trimming or adding one moves an
- * index instead of shifting or copying an array, whatever the limit (100,000 a minute costs the
- * same per request as 300).
+ * One bucket's sliding window as counts per slot (a sixtieth of the window), in a ring of
+ * SLOTS + 1: the slots the window touches. Its size does not depend on the limit, so a key allowed
+ * a million requests a minute holds as little as one allowed three hundred.
  */
-class Log {
-  times = new Float64Array(16)
-  head = 0
-  count = 0
+class Window {
+  readonly counts = new Int32Array(RING)
+  readonly slotMs: number
+  total = 0
+  /** The lowest slot that may hold a count; every count is in [oldest, oldest + SLOTS]. */
+  oldest = -Infinity
+  /** The slot a request at the last `advance` counts in. */
+  slot = 0
 
-  constructor(readonly windowMs: number) {}
-
-  /** The i-th oldest entry. */
-  at(i: number): number {
-    return this.times[(this.head + i) % this.times.length]!
+  constructor(readonly windowMs: number) {
+    this.slotMs = windowMs / SLOTS
   }
 
-  /** Drops the entries at or before `from`. */
-  trim(from: number): void {
-    const capacity = this.times.length
-    while (this.count > 0 && this.times[this.head]! <= from) {
-      this.head = (this.head + 1) % capacity
-      this.count--
+  /** Drops the slots that have left the window at `at` (ms). */
+  advance(at: number): void {
+    // A clock that stepped back counts in the oldest slot still held, never outside the ring.
+    const slot = Math.max(Math.floor(at / this.slotMs), this.oldest)
+    this.slot = slot
+    if (this.total > 0 && slot - SLOTS - this.oldest < RING) {
+      for (const first = slot - SLOTS; this.oldest < first; this.oldest++) {
+        const i = this.oldest % RING
+        this.total -= this.counts[i]!
+        this.counts[i] = 0
+      }
+      // Empty slots at the old end are passed once, so the oldest count's leaving time is at hand.
+      while (this.total > 0 && this.counts[this.oldest % RING] === 0) this.oldest++
+    } else if (this.total > 0) {
+      this.counts.fill(0)
+      this.total = 0
     }
+    if (this.total === 0) this.oldest = slot
   }
 
-  push(at: number): void {
-    if (this.count === this.times.length) {
-      const grown = new Float64Array(this.times.length * 2)
-      for (let i = 0; i < this.count; i++) grown[i] = this.at(i)
-      this.times = grown
-      this.head = 0
+  add(): void {
+    this.counts[this.slot % RING]!++
+    this.total++
+  }
+
+  /** When the slot holding the `n`-th oldest count leaves the window (ms). */
+  freeAt(n: number): number {
+    let seen = 0
+    let slot = this.oldest
+    for (; ; slot++) {
+      seen += this.counts[slot % RING]!
+      if (seen >= n) break
     }
-    this.times[(this.head + this.count) % this.times.length] = at
-    this.count++
+    return (slot + RING) * this.slotMs
   }
 }
 
-/** In-process sliding-window log: one instance's counters, lost on restart. */
+/** In-process sliding window (see limiter.ts): one instance's counters, lost on restart. */
 export class MemoryRateLimiter implements RateLimiter {
-  readonly #logs = new Map<string, Log>()
+  readonly #windows = new Map<string, Window>()
   #sweeps = 0
 
   /** Synchronous: nothing to wait for in process, so a request spends no promise here. */
   consume(requests: RateLimitRequest[], at = Date.now()): RateLimitDecision[] {
-    const logs: Log[] = []
-    let admit = true
-    for (const request of requests) {
-      const log = this.#trimmed(request, at)
-      logs.push(log)
-      if (log.count >= request.policy.limit) admit = false
-    }
-    const decisions: RateLimitDecision[] = []
-    for (let i = 0; i < requests.length; i++) {
-      const { policy } = requests[i]!
-      const log = logs[i]!
-      const used = log.count
-      if (used >= policy.limit) {
-        // The (used - limit + 1)-th oldest must leave before one more fits.
-        const freeAt = log.at(used - policy.limit) + log.windowMs
-        decisions.push({ policy, allowed: false, remaining: 0, resetSeconds: secondsUntil(freeAt, at) })
-        continue
-      }
-      if (admit) log.push(at)
-      const oldest = log.count > 0 ? log.at(0) : at
-      decisions.push({ policy, allowed: true, remaining: policy.limit - used - (admit ? 1 : 0), resetSeconds: secondsUntil(oldest + log.windowMs, at) })
-    }
     if (++this.#sweeps % 10_000 === 0) this.#sweep(at)
-    return decisions
+    // One class (the common case): its own room decides.
+    if (requests.length === 1) return [this.#decide(requests[0]!, this.#window(requests[0]!, at), at, true)]
+    const windows = requests.map((request) => this.#window(request, at))
+    const admit = requests.every((request, i) => windows[i]!.total < request.policy.limit)
+    return requests.map((request, i) => this.#decide(request, windows[i]!, at, admit))
   }
 
-  #trimmed(request: RateLimitRequest, at: number): Log {
+  /** The bucket's window, advanced to `at`. */
+  #window(request: RateLimitRequest, at: number): Window {
     const windowMs = request.policy.windowSeconds * 1000
     // Keyed by the bucket string alone, which callers reuse, so the look-up hashes nothing new. A
-    // bucket whose window changed (an override) starts a new log, as a new key would.
-    let log = this.#logs.get(request.bucket)
-    if (!log || log.windowMs !== windowMs) {
-      log = new Log(windowMs)
-      this.#logs.set(request.bucket, log)
+    // bucket whose window changed (an override) starts a new count, as a new key would.
+    let window = this.#windows.get(request.bucket)
+    if (!window || window.windowMs !== windowMs) {
+      window = new Window(windowMs)
+      this.#windows.set(request.bucket, window)
     }
-    log.trim(at - windowMs)
-    return log
+    window.advance(at)
+    return window
   }
 
-  /** Drops logs whose every entry has left its window, so idle keys cost no memory. */
+  /** `admit`: whether every class of the request has room; only then is it counted here. */
+  #decide({ policy }: RateLimitRequest, window: Window, at: number, admit: boolean): RateLimitDecision {
+    const used = window.total
+    if (used >= policy.limit) {
+      return { policy, allowed: false, remaining: 0, resetSeconds: secondsUntil(window.freeAt(used - policy.limit + 1), at) }
+    }
+    if (admit) window.add()
+    const oldestLeaves = window.total > 0 ? window.freeAt(1) : at + window.windowMs
+    return { policy, allowed: true, remaining: policy.limit - window.total, resetSeconds: secondsUntil(oldestLeaves, at) }
+  }
+
+  /** Drops windows whose every count has left, so idle keys cost no memory. */
   #sweep(at: number): void {
-    for (const [key, log] of this.#logs) {
-      if (log.count === 0 || log.at(log.count - 1) <= at - log.windowMs) this.#logs.delete(key)
+    for (const [bucket, window] of this.#windows) {
+      window.advance(at)
+      if (window.total === 0) this.#windows.delete(bucket)
     }
   }
 
   async close(): Promise<void> {
-    this.#logs.clear()
+    this.#windows.clear()
   }
 }

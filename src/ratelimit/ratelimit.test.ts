@@ -79,7 +79,8 @@ describe.each(setups)('rate limits ($engine, Redis: $redis)', ({ engine, redis }
     expect(refused.status).toBe(429)
     const wait = Number(refused.headers.get('retry-after'))
     expect(wait).toBeGreaterThanOrEqual(1)
-    expect(wait).toBeLessThanOrEqual(2)
+    // The window, plus at most one slot (a sixtieth of it), rounded up to whole seconds.
+    expect(wait).toBeLessThanOrEqual(3)
     await new Promise((r) => setTimeout(r, wait * 1000 + 50))
     expect((await server.api('GET', '/health', { key })).status).toBe(200)
   })
@@ -109,7 +110,7 @@ describe.each(setups)('rate limits ($engine, Redis: $redis)', ({ engine, redis }
     // general still has room, and its oldest request leaves in about 60 s: it must not set the wait.
     const wait = Number(refused.headers.get('retry-after'))
     expect(wait).toBeGreaterThanOrEqual(1)
-    expect(wait).toBeLessThanOrEqual(3)
+    expect(wait).toBeLessThanOrEqual(4)
     expect(parse(refused.headers.get('ratelimit')).general).toMatchObject({ r: 299 })
     await new Promise((r) => setTimeout(r, wait * 1000 + 50))
     expect((await server.api('POST', '/test/send', { key })).status).toBe(201)
@@ -170,7 +171,7 @@ describe('deployer classes (PORTICO_RATE_LIMITS)', () => {
       expect((await server.api('GET', '/health', { key })).status).toBe(200)
       const refused = await server.api('GET', '/health', { key })
       expect(refused.status).toBe(429)
-      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(10)
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(11)
     } finally {
       await server.close()
     }

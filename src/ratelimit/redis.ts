@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis'
-import { secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
+import { SLOTS, secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitRequest } from './limiter.js'
 
 /**
- * The sliding-window log of every bucket of one request, checked and recorded in one script, so
- * concurrent instances never admit more than the limit and a refused request is counted nowhere.
- * Time comes from the Redis server, so instances with skewed clocks agree.
- * KEYS: bucket keys. ARGV: member suffix, then (limit, window_ms) per key.
+ * The sliding window (limiter.ts) of every bucket of one request, checked and counted in one
+ * script, so concurrent instances never admit more than the limit and a refused request is counted
+ * nowhere. Time comes from the Redis server, so instances with skewed clocks agree.
+ * A bucket is one hash: a count per slot, `n` (their total) and `o` (the lowest slot that may hold
+ * a count). Each slot is dropped once, when it leaves the window, so a request touches a few fields
+ * whatever the limit, and an idle bucket expires with its window.
+ * KEYS: bucket keys. ARGV: slots per window, then (limit, window_ms) per key.
  * Returns, per key: room (0/1), remaining, ms until a slot frees (refused) or the oldest leaves.
  * A key with room reports 1 even when another key refused the request, so only the exhausted
  * policies are blamed (and timed) in the 429.
@@ -13,41 +16,69 @@ import { secondsUntil, type RateLimitDecision, type RateLimiter, type RateLimitR
 const SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local slots = tonumber(ARGV[1])
 local n = #KEYS
-local used = {}
+local state = {}
 local full = false
 for i = 1, n do
+  local key = KEYS[i]
   local limit = tonumber(ARGV[i * 2])
-  local window = tonumber(ARGV[i * 2 + 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  used[i] = redis.call('ZCARD', KEYS[i])
-  if used[i] >= limit then full = true end
+  local size = tonumber(ARGV[i * 2 + 1]) / slots
+  local held = redis.call('HMGET', key, 'n', 'o')
+  local total = tonumber(held[1]) or 0
+  local oldest = tonumber(held[2]) or 0
+  local slot = math.max(math.floor(now / size), oldest)
+  local first = slot - slots
+  if total > 0 and first - oldest <= slots then
+    while oldest < first do
+      local c = tonumber(redis.call('HGET', key, string.format('%d', oldest)))
+      if c then
+        total = total - c
+        redis.call('HDEL', key, string.format('%d', oldest))
+      end
+      oldest = oldest + 1
+    end
+    while total > 0 and redis.call('HEXISTS', key, string.format('%d', oldest)) == 0 do oldest = oldest + 1 end
+  elseif total > 0 then
+    redis.call('DEL', key)
+    total = 0
+  end
+  if total == 0 then oldest = slot end
+  state[i] = { total = total, oldest = oldest, slot = slot, size = size, limit = limit }
+  if total >= limit then full = true end
 end
 local out = {}
 for i = 1, n do
-  local limit = tonumber(ARGV[i * 2])
-  local window = tonumber(ARGV[i * 2 + 1])
-  if used[i] >= limit then
-    local entry = redis.call('ZRANGE', KEYS[i], used[i] - limit, used[i] - limit, 'WITHSCORES')
-    table.insert(out, 0); table.insert(out, 0); table.insert(out, tonumber(entry[2]) + window - now)
+  local s = state[i]
+  local key = KEYS[i]
+  if s.total >= s.limit then
+    local need = s.total - s.limit + 1
+    local seen = 0
+    local j = s.oldest
+    while true do
+      seen = seen + (tonumber(redis.call('HGET', key, string.format('%d', j))) or 0)
+      if seen >= need then break end
+      j = j + 1
+    end
+    table.insert(out, 0); table.insert(out, 0); table.insert(out, math.ceil((j + slots + 1) * s.size - now))
   else
     if not full then
-      redis.call('ZADD', KEYS[i], now, now .. '-' .. ARGV[1])
-      redis.call('PEXPIRE', KEYS[i], window)
+      redis.call('HINCRBY', key, string.format('%d', s.slot), 1)
+      s.total = s.total + 1
     end
-    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    local first = oldest[2] and tonumber(oldest[2]) or now
-    local left = limit - used[i]
-    if not full then left = left - 1 end
-    table.insert(out, 1); table.insert(out, left); table.insert(out, first + window - now)
+    table.insert(out, 1); table.insert(out, s.limit - s.total); table.insert(out, math.ceil((s.oldest + slots + 1) * s.size - now))
+  end
+  if s.total > 0 then
+    redis.call('HSET', key, 'n', s.total, 'o', string.format('%d', s.oldest))
+    redis.call('PEXPIRE', key, math.ceil((slots + 1) * s.size))
+  else
+    redis.call('DEL', key)
   end
 end
 return out
 `
 
 type Scripted = Redis & { porticoSlidingWindow(...args: (string | number)[]): Promise<number[]> }
-
-let sequence = 0
 
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Scripted
@@ -61,8 +92,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async consume(requests: RateLimitRequest[]): Promise<RateLimitDecision[]> {
-    const keys = requests.map((r) => `${this.keyPrefix}rl:${r.bucket}:${r.policy.windowSeconds}`)
-    const args: (string | number)[] = [`${process.pid}.${++sequence}.${Math.random().toString(36).slice(2, 8)}`]
+    // The key names the layout (`w`: slot counts), so counters of the former log are never misread.
+    const keys = requests.map((r) => `${this.keyPrefix}rlw:${r.bucket}:${r.policy.windowSeconds}`)
+    const args: (string | number)[] = [SLOTS]
     for (const r of requests) args.push(r.policy.limit, r.policy.windowSeconds * 1000)
     const out = await this.#redis.porticoSlidingWindow(keys.length, ...keys, ...args)
     return requests.map((r, i) => ({

@@ -18,10 +18,10 @@ export class AuthGuard {
     this.#policy = { name: 'auth_failures', limit: failuresPerMinute, windowSeconds: 60 }
   }
 
-  /** Synchronous for a cached key, so the common request awaits nothing here. */
-  check(headers: { authorization: string | undefined; xApiKey: string | undefined }, ip: string): Authenticated | Promise<Authenticated> {
+  /** Synchronous for a cached key, so the common request awaits nothing here. `at`: now, in ms. */
+  check(authorization: string | undefined, xApiKey: string | undefined, ip: string, at = Date.now()): Authenticated | Promise<Authenticated> {
     try {
-      const result = this.authenticator.authenticate(extractKey(headers.authorization, headers.xApiKey))
+      const result = this.authenticator.authenticate(extractKey(authorization, xApiKey), at)
       return result instanceof Promise ? result.catch((error: unknown) => this.#refused(error, ip)) : result
     } catch (error) {
       return this.#refused(error, ip)

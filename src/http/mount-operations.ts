@@ -33,33 +33,42 @@ export function toHonoPath(path: string): string {
 /** Registers every operation of the registry as a Hono route: nothing is registered by hand. */
 export function mountOperations(app: Hono<HttpEnv>, deps: MountDeps): void {
   for (const op of deps.registry.all()) {
-    app.on(op.method.toUpperCase(), toHonoPath(op.path), (c) => handle(c, op, deps))
+    // Without a body or an Idempotency-Key to honour, input is the path and the query alone.
+    const direct = !op.body && !(op.method === 'post' && op.idempotent)
+    app.on(op.method.toUpperCase(), toHonoPath(op.path), (c) => handle(c, op, deps, direct))
   }
 }
 
-async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps): Promise<Response> {
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps, direct: boolean): Promise<Response> {
   const started = performance.now()
+  // One reading of the clock for the key's expiry, the rate limit and the usage day.
+  const at = Date.now()
   const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
   c.set('operation', op)
   let response: Response
   let principal
   try {
     // Both answer without a promise on the common path (a cached key, the in-process limiter).
-    const checked = deps.guard.check({ authorization: requestHeader(c, 'authorization'), xApiKey: requestHeader(c, 'x-api-key') }, meta.clientIp)
+    const checked = deps.guard.check(requestHeader(c, 'authorization'), requestHeader(c, 'x-api-key'), meta.clientIp, at)
     const auth = checked instanceof Promise ? await checked : checked
     c.set('auth', auth)
     principal = auth.principal
     deps.executor.authorize(op, principal)
     // A 429 carries the same headers through its ApiError.
-    const admitted = deps.executor.admit(op, callerFromKey(auth))
-    const admission = admitted instanceof Promise ? await admitted : admitted
-    for (const name in admission.headers) setResponseHeader(c, name, admission.headers[name]!)
-    response = await respond(c, op, deps, principal, meta)
+    const admitted = deps.executor.admit(op, callerFromKey(auth), at)
+    const { headers } = admitted instanceof Promise ? await admitted : admitted
+    setResponseHeader(c, 'RateLimit-Policy', headers['RateLimit-Policy'])
+    setResponseHeader(c, 'RateLimit', headers.RateLimit)
+    response = direct
+      ? send(c, await deps.executor.run(op, principal, { params: op.params ? (c.req.param() as Record<string, string>) : NO_PARAMS, query: c.req.query() }, meta))
+      : await respond(c, op, deps, principal, meta)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
     response = errorResponse(c, error)
   }
-  const outcome = { operation: op, principal, status: response.status, durationMs: performance.now() - started, at: Date.now() }
+  const outcome = { operation: op, principal, status: response.status, durationMs: performance.now() - started, at }
   for (const observe of deps.observers) observe(outcome)
   return response
 }

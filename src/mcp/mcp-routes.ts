@@ -44,7 +44,7 @@ export function mcpRoutes(deps: McpRouteDeps) {
     }
     let auth
     try {
-      auth = await deps.guard.check({ authorization: c.req.header('authorization'), xApiKey: c.req.header('x-api-key') }, c.get('clientIp'))
+      auth = await deps.guard.check(c.req.header('authorization'), c.req.header('x-api-key'), c.get('clientIp'))
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (error.status !== 401) return errorResponse(c, error)

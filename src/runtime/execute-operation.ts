@@ -59,7 +59,7 @@ export function callerFromKey(auth: Authenticated): Caller {
 
 export interface Admission {
   decisions: RateLimitDecision[]
-  headers: Record<string, string>
+  headers: { 'RateLimit-Policy': string; RateLimit: string }
 }
 
 export type ExecutionResult = { status: number; body: unknown } | { status: number; file: FileResult }
@@ -105,13 +105,13 @@ export class OperationExecutor {
    * Spends one request from every class the operation belongs to (or none); 429 when any is
    * exhausted. Synchronous with the in-process limiter, so the common request awaits nothing here.
    */
-  admit(op: Operation, caller: Caller): Admission | Promise<Admission> {
+  admit(op: Operation, caller: Caller, at = Date.now()): Admission | Promise<Admission> {
     let plan = caller.plans.get(op.limit)
     if (!plan) {
       plan = this.#plan(op.limit, caller)
       caller.plans.set(op.limit, plan)
     }
-    const decided = this.deps.limiter.consume(plan.requests)
+    const decided = this.deps.limiter.consume(plan.requests, at)
     const policyHeader = plan.policyHeader
     return decided instanceof Promise ? decided.then((decisions) => admission(policyHeader, decisions)) : admission(policyHeader, decided)
   }

@@ -1,6 +1,6 @@
 import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
-import { checksumMatches, hashKey, KEY_MAX_LENGTH, parseKeyShape } from '../keys/key-format.js'
+import { checksumMatches, digestToHash, KEY_MAX_LENGTH, keyDigest, parseKeyShape } from '../keys/key-format.js'
 import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
 import type { KeyCache } from './key-cache.js'
 
@@ -54,14 +54,14 @@ export class Authenticator {
     // A miss checks the shape and the checksum offline, so typos and random guesses never reach
     // the database.
     if (presented.length > KEY_MAX_LENGTH) throw new ApiError('invalid_api_key', 'The API key is not valid')
-    const hash = hashKey(presented)
-    const key = this.cache.get(hash, at)
+    const digest = keyDigest(presented)
+    const key = this.cache.get(digest, at)
     if (key) return usable(verifiedOf(key), at)
     const parsed = parseKeyShape(presented)
     if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller) || !checksumMatches(parsed)) {
       throw new ApiError('invalid_api_key', 'The API key is not valid')
     }
-    return this.#lookUp(hash, at)
+    return this.#lookUp(digestToHash(digest), at)
   }
 
   async #lookUp(hash: string, at: number): Promise<Authenticated> {

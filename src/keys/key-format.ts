@@ -42,6 +42,23 @@ export function hashKey(key: string): string {
   return hash('sha256', key, 'hex')
 }
 
+/**
+ * The same SHA-256 as raw bytes in a 32-character string: what the in-memory key cache is keyed
+ * by, half the characters of the hex form for its map look-up to hash. `digestToHash` turns it into
+ * the hex form stored in the database.
+ */
+export function keyDigest(key: string): string {
+  return hash('sha256', key, 'binary')
+}
+
+export function digestToHash(digest: string): string {
+  return Buffer.from(digest, 'latin1').toString('hex')
+}
+
+export function hashToDigest(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('latin1')
+}
+
 export interface MintedKey {
   /** The full key: returned once to the caller, never stored or logged. */
   key: string

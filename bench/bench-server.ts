@@ -1,10 +1,10 @@
 /**
  * A Portico server for benchmarks: the real app plus one operation, served four ways: through the
- * operation pipeline (`/api/v1/bench/ping`: key, scope, rate limit); bare (`/api/v1/bench/bare`:
- * a path of the same shape, the same executor run, output validation and response headers, with no
- * authentication); bare plus a known busy-wait (`/api/v1/bench/bare-plus`, a calibration); and
- * through the pipeline with only the key check taken out (`/api/v1/bench/open`, below). Prints one
- * JSON line `{url, key}` when ready.
+ * operation pipeline with a key (`/api/v1/bench/ping`: key, scope, rate limit); the same route
+ * with no authentication (`/api/v1/bench/noauth`, below); bare (`/api/v1/bench/bare`: a
+ * hand-written route of the same shape that runs the same executor, output validation and response
+ * headers, and nothing else); and bare plus a known busy-wait (`/api/v1/bench/bare-plus`, a
+ * calibration). Prints one JSON line `{url, key}` when ready.
  */
 import { pino } from 'pino'
 import { createOrganization } from '../src/cli.js'
@@ -17,6 +17,7 @@ import type { Authenticated } from '../src/auth/authenticate.js'
 import { OperationRegistry } from '../src/core/operation.js'
 import type { AuthGuard } from '../src/http/auth-guard.js'
 import { mountOperations } from '../src/http/mount-operations.js'
+import { Metrics } from '../src/metrics/metrics.js'
 import { IdempotencyStore } from '../src/idempotency/idempotency-store.js'
 import type { KeyWithOwner } from '../src/keys/key-store.js'
 import type { RateLimiter } from '../src/ratelimit/limiter.js'
@@ -64,18 +65,19 @@ for (const [path, spin] of [['/api/v1/bench/bare', 0], ['/api/v1/bench/bare-plus
     return c.json('body' in result ? (result.body as object) : {}, 200)
   })
 }
-// `/api/v1/bench/open`: the same operation through the same REST pipeline (routing, validation,
-// idempotency check, response shaping) with only authentication taken out: a guard that answers
-// one fixed key at once, no quota (rate limits need a key) and no per-key bookkeeping. Against it,
-// the authenticated route shows what authentication, scope check and rate limit cost on their own.
-const fixedKey = { id: 'open', rate_limits: null, org_rate_limits: null } as unknown as KeyWithOwner
+// `/api/v1/bench/noauth`: the same operation through the same REST pipeline (routing, validation,
+// response shaping, headers, metrics) with authentication taken out: a guard that answers one
+// fixed principal at once, no quota (rate limits are per key) and no per-key bookkeeping (usage,
+// last use). Against it, the authenticated route shows what a key costs: the hash, the cache
+// look-up, the scope check, the rate limit and the per-key counters.
+const fixedKey = { id: 'noauth', rate_limits: null, org_rate_limits: null } as unknown as KeyWithOwner
 const fixedAuth: Authenticated = { principal: { ...anonymous, scopes: [...anonymous.scopes] }, key: fixedKey }
 mountOperations(portico.app, {
-  registry: new OperationRegistry().add({ ...ping, id: 'bench.open', path: '/bench/open' }),
+  registry: new OperationRegistry().add({ ...ping, id: 'bench.noauth', path: '/bench/noauth' }),
   executor: new OperationExecutor({ ...portico.executor.deps, limiter: noLimiter }),
   guard: { check: () => fixedAuth } as unknown as AuthGuard,
   idempotency: new IdempotencyStore(portico.database.db),
-  observers: [],
+  observers: [new Metrics(false).observe],
   log: portico.log,
 })
 await portico.start()

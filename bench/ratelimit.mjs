@@ -1,6 +1,7 @@
 // Throughput of an authenticated, rate-limited route with the in-process limiter and with Redis,
-// each as a ratio to the bare route (same operation, no authentication) in the same run; and with
-// the limiter replaced by one that counts nothing, so the limiter's own share shows.
+// each as a ratio to the same route with no authentication (`noauth`: same operation, same
+// pipeline, no key, so no quota) in the same run; and with the limiter replaced by one that counts
+// nothing, so the limiter's own share shows.
 // One server per variant, all pinned to core 0 (only the one under load is busy), autocannon on
 // core 1. Every short round measures all four back to back, in a rotating order, so a noisy neighbour
 // affects a round's figures alike and the per-round ratios stay comparable.
@@ -21,7 +22,7 @@ const servers = await Promise.all([
 const [memory, redis, none] = servers
 const auth = (server) => ({ url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } })
 const variants = [
-  { name: 'bare', url: `${memory.url}/api/v1/bench/bare`, headers: {} },
+  { name: 'noauth', url: `${memory.url}/api/v1/bench/noauth`, headers: {} },
   { name: 'in-process', ...auth(memory) },
   { name: 'redis', ...auth(redis) },
   { name: 'no limiter', ...auth(none) },
@@ -38,16 +39,16 @@ try {
       if (result.non2xx || result.errors) throw new Error(`${v.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
       rps[v.name] = result
     }
-    const line = [`round ${round}: bare ${fmt(rps.bare.rps).padStart(6)} req/s`]
+    const line = [`round ${round}: noauth ${fmt(rps.noauth.rps).padStart(6)} req/s`]
     for (const name of Object.keys(ratios)) {
-      ratios[name].push(rps[name].rps / rps.bare.rps)
-      line.push(`${name} ${fmt(rps[name].rps).padStart(6)} (${(rps[name].rps / rps.bare.rps).toFixed(3)}, p99 ${rps[name].p99} ms)`)
+      ratios[name].push(rps[name].rps / rps.noauth.rps)
+      line.push(`${name} ${fmt(rps[name].rps).padStart(6)} (${(rps[name].rps / rps.noauth.rps).toFixed(3)}, p99 ${rps[name].p99} ms)`)
     }
     console.log(line.join(' · '))
   }
   const m = Object.fromEntries(Object.entries(ratios).map(([name, r]) => [name, median(r)]))
   console.log(
-    `median ratio to bare: in-process ${m['in-process'].toFixed(3)} (target ≥ 0.90), Redis ${m.redis.toFixed(3)} (target ≥ 0.60), no limiter ${m['no limiter'].toFixed(3)}`,
+    `median ratio to noauth: in-process ${m['in-process'].toFixed(3)} (target ≥ 0.90), Redis ${m.redis.toFixed(3)} (target ≥ 0.60), no limiter ${m['no limiter'].toFixed(3)}`,
   )
   const own = (name) => median(ratios[name].map((r, i) => r / ratios['no limiter'][i])).toFixed(3)
   console.log(`the limiter alone (median of per-round ratio ÷ no-limiter ratio): in-process ${own('in-process')}, Redis ${own('redis')}`)

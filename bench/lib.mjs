@@ -15,10 +15,17 @@ export function pinned(core, command, args) {
   return ['taskset', ['-c', String(core), command, ...args]]
 }
 
-/** Starts a node script (TypeScript via tsx) pinned to `core`; resolves with its first JSON line. */
+/**
+ * Starts a node script (TypeScript via tsx) pinned to `core`; resolves with its first JSON line.
+ * The server sees this process's environment with `env` over it; DATABASE_URL and REDIS_URL only
+ * when `env` names them, so a variant meant to run in process never reaches Redis by inheritance.
+ */
 export function startServer(script, env = {}, core = 0) {
   const [cmd, args] = pinned(core, process.execPath, ['--import', 'tsx', script])
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const inherited = { ...process.env }
+  delete inherited.DATABASE_URL
+  delete inherited.REDIS_URL
+  const child = spawn(cmd, args, { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout })
     lines.once('line', (line) => resolve({ ...JSON.parse(line), child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }))

@@ -29,22 +29,28 @@ for i = 1, n do
   local oldest = tonumber(held[2]) or 0
   local slot = math.max(math.floor(now / size), oldest)
   local first = slot - slots
-  if total > 0 and first - oldest <= slots then
-    while oldest < first do
-      local c = tonumber(redis.call('HGET', key, string.format('%d', oldest)))
-      if c then
-        total = total - c
-        redis.call('HDEL', key, string.format('%d', oldest))
+  -- changed: n and o must be written back (a slot left, or the bucket is new).
+  local changed = total == 0
+  if total > 0 and oldest < first then
+    changed = true
+    if first - oldest <= slots then
+      while oldest < first do
+        local c = tonumber(redis.call('HGET', key, string.format('%d', oldest)))
+        if c then
+          total = total - c
+          redis.call('HDEL', key, string.format('%d', oldest))
+        end
+        oldest = oldest + 1
       end
-      oldest = oldest + 1
+      -- Empty slots at the old end are passed once, so o names the oldest count's slot.
+      while total > 0 and redis.call('HEXISTS', key, string.format('%d', oldest)) == 0 do oldest = oldest + 1 end
+    else
+      total = 0
     end
-    while total > 0 and redis.call('HEXISTS', key, string.format('%d', oldest)) == 0 do oldest = oldest + 1 end
-  elseif total > 0 then
-    redis.call('DEL', key)
-    total = 0
+    if total == 0 then redis.call('DEL', key) end
   end
   if total == 0 then oldest = slot end
-  state[i] = { total = total, oldest = oldest, slot = slot, size = size, limit = limit }
+  state[i] = { total = total, oldest = oldest, slot = slot, size = size, limit = limit, changed = changed }
   if total >= limit then full = true end
 end
 local out = {}
@@ -63,17 +69,16 @@ for i = 1, n do
     table.insert(out, 0); table.insert(out, 0); table.insert(out, math.ceil((j + slots + 1) * s.size - now))
   else
     if not full then
-      redis.call('HINCRBY', key, string.format('%d', s.slot), 1)
+      -- A slot's first count sets the expiry: the bucket lives until its newest slot has left.
+      if redis.call('HINCRBY', key, string.format('%d', s.slot), 1) == 1 then
+        redis.call('PEXPIRE', key, math.ceil((slots + 1) * s.size))
+      end
       s.total = s.total + 1
+      if not s.changed then redis.call('HINCRBY', key, 'n', 1) end
     end
     table.insert(out, 1); table.insert(out, s.limit - s.total); table.insert(out, math.ceil((s.oldest + slots + 1) * s.size - now))
   end
-  if s.total > 0 then
-    redis.call('HSET', key, 'n', s.total, 'o', string.format('%d', s.oldest))
-    redis.call('PEXPIRE', key, math.ceil((slots + 1) * s.size))
-  else
-    redis.call('DEL', key)
-  end
+  if s.changed and s.total > 0 then redis.call('HSET', key, 'n', s.total, 'o', string.format('%d', s.oldest)) end
 end
 return out
 `
@@ -82,6 +87,7 @@ type Scripted = Redis & { porticoSlidingWindow(...args: (string | number)[]): Pr
 
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Scripted
+  readonly #arguments = new WeakMap<RateLimitRequest[], (string | number)[]>()
 
   constructor(
     redis: Redis,
@@ -92,17 +98,28 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async consume(requests: RateLimitRequest[]): Promise<RateLimitDecision[]> {
-    // The key names the layout (`w`: slot counts), so counters of the former log are never misread.
-    const keys = requests.map((r) => `${this.keyPrefix}rlw:${r.bucket}:${r.policy.windowSeconds}`)
-    const args: (string | number)[] = [SLOTS]
-    for (const r of requests) args.push(r.policy.limit, r.policy.windowSeconds * 1000)
-    const out = await this.#redis.porticoSlidingWindow(keys.length, ...keys, ...args)
+    const out = await this.#redis.porticoSlidingWindow(...this.#argumentsOf(requests))
     return requests.map((r, i) => ({
       policy: r.policy,
       allowed: out[i * 3] === 1,
       remaining: Math.max(0, out[i * 3 + 1]!),
       resetSeconds: secondsUntil(out[i * 3 + 2]!, 0),
     }))
+  }
+
+  /**
+   * The script's arguments, built once per request list: a cached key's admission plan hands the
+   * same list on every request.
+   */
+  #argumentsOf(requests: RateLimitRequest[]): (string | number)[] {
+    let args = this.#arguments.get(requests)
+    if (!args) {
+      // The key names the layout (`w`: slot counts), so counters of the former log are never misread.
+      args = [requests.length, ...requests.map((r) => `${this.keyPrefix}rlw:${r.bucket}:${r.policy.windowSeconds}`), SLOTS]
+      for (const r of requests) args.push(r.policy.limit, r.policy.windowSeconds * 1000)
+      this.#arguments.set(requests, args)
+    }
+    return args
   }
 
   async close(): Promise<void> {

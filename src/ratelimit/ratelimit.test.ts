@@ -268,6 +268,30 @@ describe('when Redis is unreachable', () => {
     }
   })
 
+  it.runIf(redisUrl)('a Redis that stops answering without closing the connection fails over within about a second', async () => {
+    const proxy = await redisProxy(new URL(redisUrl!))
+    const { lines, logger } = capture()
+    const server = await startServer({ env: { REDIS_URL: proxy.url, PORTICO_REDIS_PREFIX: redisPrefix() }, logger })
+    try {
+      const { key } = await server.createOrg()
+      expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      proxy.freeze()
+      const started = Date.now()
+      const stalled = await server.api('GET', '/health', { key })
+      expect(stalled.status).toBe(200)
+      expect(Date.now() - started).toBeLessThan(2500)
+      // Later requests do not wait for the silent Redis one by one.
+      const next = Date.now()
+      for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      expect(Date.now() - next).toBeLessThan(1000)
+      expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
+    } finally {
+      proxy.thaw()
+      await server.close()
+      await proxy.stop()
+    }
+  })
+
   it('fail-closed answers 503 service_unavailable', async () => {
     const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } })
     try {
@@ -282,22 +306,30 @@ describe('when Redis is unreachable', () => {
   })
 })
 
-/** A TCP hop in front of the real Redis that a test can cut and restore, to stage an outage. */
+/**
+ * A TCP hop in front of the real Redis that a test can cut and restore, to stage an outage, or
+ * freeze: connections stay open and what is sent is swallowed, as from a Redis that hangs.
+ */
 async function redisProxy(target: URL) {
   const sockets = new Set<net.Socket>()
+  let frozen = false
   const relay = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 6379), target.hostname)
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(a)
       a.on('error', () => b.destroy())
       a.on('close', () => (sockets.delete(a), b.destroy()))
-      a.pipe(b)
+      a.on('data', (chunk) => {
+        if (!frozen) b.write(chunk)
+      })
     }
   })
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
   const port = (relay.address() as net.AddressInfo).port
   return {
     url: `redis://127.0.0.1:${port}`,
+    freeze: () => void (frozen = true),
+    thaw: () => void (frozen = false),
     start: () => new Promise<void>((resolve, reject) => relay.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
     stop: () =>
       new Promise<void>((resolve) => {

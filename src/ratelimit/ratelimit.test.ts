@@ -285,6 +285,14 @@ describe('when Redis is unreachable', () => {
       for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
       expect(Date.now() - next).toBeLessThan(1000)
       expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
+      // Once Redis answers again, counting is shared again.
+      proxy.thaw()
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline && !lines.some((l) => l.includes('Redis is back'))) {
+        expect((await server.api('GET', '/health', { key })).status).toBe(200)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(lines.filter((l) => l.includes('Redis is back'))).toHaveLength(1)
     } finally {
       proxy.thaw()
       await server.close()
@@ -308,20 +316,20 @@ describe('when Redis is unreachable', () => {
 
 /**
  * A TCP hop in front of the real Redis that a test can cut and restore, to stage an outage, or
- * freeze: connections stay open and what is sent is swallowed, as from a Redis that hangs.
+ * freeze and thaw: connections stay open and nothing is answered until the thaw, as from a Redis
+ * that hangs (blocked by a long script, say) and then carries on.
  */
 async function redisProxy(target: URL) {
   const sockets = new Set<net.Socket>()
   let frozen = false
+  const held: [net.Socket, Buffer][] = []
   const relay = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 6379), target.hostname)
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(a)
       a.on('error', () => b.destroy())
       a.on('close', () => (sockets.delete(a), b.destroy()))
-      a.on('data', (chunk) => {
-        if (!frozen) b.write(chunk)
-      })
+      a.on('data', (chunk: Buffer) => (frozen ? held.push([b, chunk]) : b.write(chunk)))
     }
   })
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
@@ -329,7 +337,10 @@ async function redisProxy(target: URL) {
   return {
     url: `redis://127.0.0.1:${port}`,
     freeze: () => void (frozen = true),
-    thaw: () => void (frozen = false),
+    thaw: () => {
+      frozen = false
+      for (const [socket, chunk] of held.splice(0)) if (!socket.destroyed) socket.write(chunk)
+    },
     start: () => new Promise<void>((resolve, reject) => relay.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
     stop: () =>
       new Promise<void>((resolve) => {

@@ -85,26 +85,63 @@ return out
 
 type Scripted = Redis & { porticoSlidingWindow(...args: (string | number)[]): Promise<number[]> }
 
+/**
+ * Counts in Redis. With `stallMs`, a connection where commands wait and nothing has been answered
+ * for that long is dropped: a Redis that hangs without closing the connection then fails every
+ * waiting request at once (the caller falls back) instead of holding them. One timer per limiter
+ * watches, instead of one per command.
+ */
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Scripted
   readonly #arguments = new WeakMap<RateLimitRequest[], (string | number)[]>()
+  readonly #watchdog: NodeJS.Timeout | undefined
+  /** Commands sent and not yet answered, and when the last answer came (or the first was sent). */
+  #waiting = 0
+  #progressAt = 0
+  #closed = false
 
   constructor(
     redis: Redis,
     private readonly keyPrefix: string,
+    stallMs = 0,
   ) {
     redis.defineCommand('porticoSlidingWindow', { lua: SCRIPT })
     this.#redis = redis as Scripted
+    if (stallMs > 0) {
+      this.#watchdog = setInterval(() => this.#checkStall(stallMs), Math.max(10, stallMs / 4))
+      this.#watchdog.unref()
+    }
   }
 
   async consume(requests: RateLimitRequest[]): Promise<RateLimitDecision[]> {
-    const out = await this.#redis.porticoSlidingWindow(...this.#argumentsOf(requests))
-    return requests.map((r, i) => ({
-      policy: r.policy,
-      allowed: out[i * 3] === 1,
-      remaining: Math.max(0, out[i * 3 + 1]!),
-      resetSeconds: secondsUntil(out[i * 3 + 2]!, 0),
-    }))
+    if (this.#waiting++ === 0) this.#progressAt = Date.now()
+    try {
+      const out = await this.#redis.porticoSlidingWindow(...this.#argumentsOf(requests))
+      return requests.map((r, i) => ({
+        policy: r.policy,
+        allowed: out[i * 3] === 1,
+        remaining: Math.max(0, out[i * 3 + 1]!),
+        resetSeconds: secondsUntil(out[i * 3 + 2]!, 0),
+      }))
+    } finally {
+      this.#waiting--
+      this.#progressAt = Date.now()
+    }
+  }
+
+  /**
+   * Redis answers in order, so "nothing answered for stallMs while commands wait" means the oldest
+   * has waited at least that long. Closing the connection rejects every waiting command; it then
+   * reconnects, and until it is ready again commands are refused at once (no offline queue).
+   */
+  #checkStall(stallMs: number): void {
+    if (this.#waiting === 0 || Date.now() - this.#progressAt < stallMs) return
+    this.#progressAt = Date.now()
+    const redis = this.#redis
+    redis.once('end', () => {
+      if (!this.#closed) redis.connect().catch(() => {})
+    })
+    redis.disconnect()
   }
 
   /**
@@ -123,6 +160,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#watchdog)
     // The connection belongs to whoever created it.
   }
 }

@@ -214,7 +214,32 @@ describe('when Redis is unreachable', () => {
   const capture = () => {
     const lines: string[] = []
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }))
-    return { lines, logger }
+    return { lines, logger, logged: (text: string) => lines.filter((l) => l.includes(text)).length }
+  }
+
+  /** A server whose Redis is reached through a proxy the test controls, with its log and a key. */
+  async function behindProxy(test: (s: { proxy: RedisProxy; server: TestServer; key: string; logged: (text: string) => number }) => Promise<void>) {
+    const proxy = await redisProxy(new URL(redisUrl!))
+    const { logger, logged } = capture()
+    const server = await startServer({ env: { REDIS_URL: proxy.url, PORTICO_REDIS_PREFIX: redisPrefix() }, logger })
+    try {
+      await test({ proxy, server, key: (await server.createOrg()).key, logged })
+    } finally {
+      proxy.thaw()
+      await server.close()
+      await proxy.stop()
+    }
+  }
+
+  /** Calls `probe` every 100 ms until the log says "Redis is back" (10 s at most); its last answer. */
+  async function untilBack<T>(logged: (text: string) => number, probe: () => Promise<T>): Promise<T | undefined> {
+    const deadline = Date.now() + 10_000
+    let last: T | undefined
+    while (Date.now() < deadline && logged('Redis is back') === 0) {
+      last = await probe()
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return last
   }
 
   it('fail-open (default) keeps answering with in-process counters and says so once', async () => {
@@ -234,12 +259,8 @@ describe('when Redis is unreachable', () => {
     }
   })
 
-  it.runIf(redisUrl)('an outage and the recovery are each logged once, and counting is shared again after', async () => {
-    const proxy = await redisProxy(new URL(redisUrl!))
-    const { lines, logger } = capture()
-    const server = await startServer({ env: { REDIS_URL: proxy.url, PORTICO_REDIS_PREFIX: redisPrefix() }, logger })
-    try {
-      const { key } = await server.createOrg()
+  it.runIf(redisUrl)('an outage and the recovery are each logged once, and counting is shared again after', () =>
+    behindProxy(async ({ proxy, server, key, logged }) => {
       const remaining = async () => {
         const res = await server.api('GET', '/health', { key })
         expect(res.status).toBe(200)
@@ -251,54 +272,31 @@ describe('when Redis is unreachable', () => {
       for (let i = 0; i < 5; i++) expect(await remaining()).toBe(299 - i)
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
       await proxy.start()
-      const deadline = Date.now() + 10_000
-      let back = -1
-      while (Date.now() < deadline && !lines.some((l) => l.includes('Redis is back'))) {
-        back = await remaining()
-        await new Promise((r) => setTimeout(r, 100))
-      }
       // Redis still holds the one request made before the outage.
-      expect(back).toBe(298)
+      expect(await untilBack(logged, remaining)).toBe(298)
       expect(await remaining()).toBe(297)
-      expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
-      expect(lines.filter((l) => l.includes('Redis is back'))).toHaveLength(1)
-    } finally {
-      await server.close()
-      await proxy.stop()
-    }
-  })
+      expect(logged('Redis unreachable')).toBe(1)
+      expect(logged('Redis is back')).toBe(1)
+    }))
 
-  it.runIf(redisUrl)('a Redis that stops answering without closing the connection fails over within about a second', async () => {
-    const proxy = await redisProxy(new URL(redisUrl!))
-    const { lines, logger } = capture()
-    const server = await startServer({ env: { REDIS_URL: proxy.url, PORTICO_REDIS_PREFIX: redisPrefix() }, logger })
-    try {
-      const { key } = await server.createOrg()
-      expect((await server.api('GET', '/health', { key })).status).toBe(200)
+  it.runIf(redisUrl)('a Redis that stops answering without closing the connection fails over within about a second', () =>
+    behindProxy(async ({ proxy, server, key, logged }) => {
+      const ok = async () => expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      await ok()
       proxy.freeze()
       const started = Date.now()
-      const stalled = await server.api('GET', '/health', { key })
-      expect(stalled.status).toBe(200)
+      await ok()
       expect(Date.now() - started).toBeLessThan(2500)
       // Later requests do not wait for the silent Redis one by one.
       const next = Date.now()
-      for (let i = 0; i < 3; i++) expect((await server.api('GET', '/health', { key })).status).toBe(200)
+      for (let i = 0; i < 3; i++) await ok()
       expect(Date.now() - next).toBeLessThan(1000)
-      expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
+      expect(logged('Redis unreachable')).toBe(1)
       // Once Redis answers again, counting is shared again.
       proxy.thaw()
-      const deadline = Date.now() + 10_000
-      while (Date.now() < deadline && !lines.some((l) => l.includes('Redis is back'))) {
-        expect((await server.api('GET', '/health', { key })).status).toBe(200)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      expect(lines.filter((l) => l.includes('Redis is back'))).toHaveLength(1)
-    } finally {
-      proxy.thaw()
-      await server.close()
-      await proxy.stop()
-    }
-  })
+      await untilBack(logged, ok)
+      expect(logged('Redis is back')).toBe(1)
+    }))
 
   it('fail-closed answers 503 service_unavailable', async () => {
     const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } })
@@ -319,6 +317,8 @@ describe('when Redis is unreachable', () => {
  * freeze and thaw: connections stay open and nothing is answered until the thaw, as from a Redis
  * that hangs (blocked by a long script, say) and then carries on.
  */
+type RedisProxy = Awaited<ReturnType<typeof redisProxy>>
+
 async function redisProxy(target: URL) {
   const sockets = new Set<net.Socket>()
   let frozen = false

@@ -1,7 +1,12 @@
 /**
- * Portico's public entry point: what a product mounted on Portico may use. Anything not exported
- * here is internal and may change.
+ * Portico's public entry point: what a product may use to declare its modules and to start
+ * Portico from its own code. Anything not exported here (or from `portico/testing`) is internal
+ * and may change.
  */
+export { createPortico, type Portico, type CreatePorticoOptions } from './library/create-portico.js'
+export type { PorticoSettings } from './core/settings.js'
+export { ConfigError, type PorticoConfig } from './core/config.js'
+export { runCli, type CliOptions } from './cli.js'
 export { defineOperation, FileResult, type Operation, type OperationSpec, type HttpMethod } from './core/operation.js'
 export { defineModule, type PorticoModule, type EventTypeSpec, type LimitClassSpec, type PageSpec, type PageContext, type ModuleRuntime } from './core/module.js'
 export type { OperationContext, TransactionScope, AuditEntry, AnyDb } from './core/context.js'

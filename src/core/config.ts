@@ -3,7 +3,7 @@ import type { LimitClassSpec } from './module.js'
 
 /** Raised for a bad setting; the CLI prints its message as the one line that stops the start. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(readonly variable: string, readonly detail: string) {
     super(`${variable}: ${detail}`)
     this.name = 'ConfigError'
   }

@@ -1,3 +1,5 @@
+// Kept in the emitted .d.ts, so a product's compiler also sees the `.openapi()` that zod gains here.
+/// <reference types="@asteasolutions/zod-to-openapi" preserve="true" />
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 

@@ -8,7 +8,7 @@ const dialects = {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test-artifacts/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', 'dist/**', 'examples/node-product/dist/**', 'data/**', 'test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,16 +35,17 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/core/**', 'src/http/**', 'src/mcp/**', 'src/dashboard/**', 'src/server.ts', 'src/**/*.test.ts', 'src/**/*.test.tsx'],
+    // src/library is the public face of server.ts: it hands the product Portico's Hono app.
+    ignores: ['src/core/**', 'src/http/**', 'src/mcp/**', 'src/dashboard/**', 'src/server.ts', 'src/library/**', 'src/**/*.test.ts', 'src/**/*.test.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: [hono, dialects] }] },
   },
   {
-    files: ['src/http/**/*.ts', 'src/mcp/**/*.ts', 'src/dashboard/**/*.ts', 'src/dashboard/**/*.tsx'],
+    files: ['src/http/**/*.ts', 'src/mcp/**/*.ts', 'src/dashboard/**/*.ts', 'src/dashboard/**/*.tsx', 'src/library/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: [dialects] }] },
   },
   {
-    files: ['examples/**/*.ts', 'examples/**/*.tsx'],
+    files: ['examples/esign/**/*.ts', 'examples/main.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -57,6 +58,14 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  // A customer's product: it imports only the installed package, and mounts Portico in its own Hono app.
+  {
+    files: ['examples/node-product/**/*.ts'],
+    rules: {
+      'no-console': 'off',
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*', '../../../*'], message: 'The product imports the installed portico package, never the repository\'s sources.' }] }],
     },
   },
 )

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'test/**/*.test.ts'],
+    // A separate project with its own dependencies and test runner; test/package.test.ts runs it.
+    exclude: ['**/node_modules/**', 'examples/node-product/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

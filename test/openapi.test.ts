@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorCodes } from '../src/core/errors.js'
-import { shippedModules } from '../src/main.js'
+import { shippedModules } from '../examples/main.js'
 import { startServer, type TestServer } from './harness.js'
 
 describe('OpenAPI document', () => {

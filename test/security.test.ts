@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Operation } from '../src/core/operation.js'
 import { scopes } from '../src/core/scopes.js'
-import { shippedModules } from '../src/main.js'
+import { shippedModules } from '../examples/main.js'
 import { makePdf } from './pdf-fixture.js'
 import { startServer, type TestServer } from './harness.js'
 

@@ -6,7 +6,7 @@ import { engines, startServer, type TestServer } from '../../test/harness.js'
 import { defineModule } from '../core/module.js'
 import { defineOperation } from '../core/operation.js'
 import { z } from '../core/schema.js'
-import { shippedModules } from '../main.js'
+import { shippedModules } from '../../examples/main.js'
 
 /** Operations declared here and nowhere in src/mcp: they must still become tools. */
 const probeModule = defineModule({

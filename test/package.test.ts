@@ -36,6 +36,34 @@ interface PackResult {
 
 let packed: PackResult
 let server: ChildProcess | undefined
+let output = ''
+
+/** Starts a server in the project on a free port; resolves to the URL it prints. */
+function startServer(command: string, args: string[]): Promise<string> {
+  output = ''
+  const child = spawn(command, args, { cwd: project, env: { ...process.env, ...dbEnv, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  server = child
+  child.stderr!.on('data', (d) => (output += d))
+  return new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      output += line + '\n'
+      const match = /listening on (http:\/\/\S+)/.exec(line)
+      if (match) resolve(match[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${output}`)))
+  })
+}
+
+/** SIGTERM, then the exit code: a graceful shutdown exits 0. */
+async function stopServer(): Promise<number | null> {
+  const child = server!
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const code = await exited
+  server = undefined
+  if (code !== 0) throw new Error(`exited ${code}: ${output}`)
+  return code
+}
 const dbEnv = { DATABASE_URL: `file:${path.join(dir, 'data/acme.db')}`, LOG_LEVEL: 'warn' }
 
 beforeAll(() => {
@@ -114,17 +142,7 @@ describe('the packed package', () => {
     const key = /(ptk_\w+)/.exec(minted)?.[1]
     expect(key, minted).toBeDefined()
 
-    server = spawn(process.execPath, ['dist/src/server.js'], { cwd: project, env: { ...process.env, ...dbEnv, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    server.stderr!.on('data', (d) => (output += d))
-    const url = await new Promise<string>((resolve, reject) => {
-      readline.createInterface({ input: server!.stdout! }).on('line', (line) => {
-        output += line + '\n'
-        const match = /listening on (http:\/\/\S+)/.exec(line)
-        if (match) resolve(match[1]!)
-      })
-      server!.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)))
-    })
+    const url = await startServer(process.execPath, ['dist/src/server.js'])
     const auth = { authorization: `Bearer ${key}` }
     const json = { ...auth, 'content-type': 'application/json' }
 
@@ -162,9 +180,14 @@ describe('the packed package', () => {
     }
     expect((await fetch(`${url}/api/v1/documents`, { headers: auth })).status).toBe(404)
 
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', resolve))
-    server.kill('SIGTERM')
-    expect(await exited, output).toBe(0)
-    server = undefined
+    expect(await stopServer()).toBe(0)
+
+    // The installed bin's own server: Portico alone, on the same database.
+    const alone = await startServer(path.join(project, 'node_modules/.bin/portico'), ['start'])
+    const ids = ((await (await fetch(`${alone}/api/v1/catalog`, { headers: auth })).json()) as { data: { id: string }[] }).data.map((op) => op.id)
+    expect(ids).toContain('keys.create')
+    expect(ids.filter((id) => id.startsWith('items.'))).toEqual([])
+    expect((await fetch(`${alone}/dashboard-assets/app.js`)).status).toBe(200)
+    expect(await stopServer()).toBe(0)
   }, 120_000)
 })

@@ -29,7 +29,7 @@ export interface Portico {
   fetch(request: Request, env?: unknown): Promise<Response>
   /** The same as a node:http request listener (node:http, Express). */
   nodeListener(req: IncomingMessage, res: ServerResponse): Promise<void>
-  /** The Hono app behind `fetch`, for `app.route('/', portico.app)` in a Hono product. */
+  /** The Hono app behind `fetch`: its routes, middleware and error handling. */
   readonly app: Hono<HttpEnv>
   readonly config: Readonly<PorticoConfig>
   readonly log: Logger

@@ -141,22 +141,33 @@ export type CoreDb = Kysely<CoreTables>
 
 export type Dialect = 'sqlite' | 'postgres'
 
+/** The handle or a transaction on it: where a statement runs. */
+export type AnyExecutor = Kysely<any>
+
+/** Told when the database stops answering (with the error) and when it answers again. */
+export type AvailabilityListener = (up: boolean, error?: unknown) => void
+
 export interface DatabaseHandle {
   db: CoreDb
   dialect: Dialect
   /** Messages between every process on this database (PostgreSQL LISTEN/NOTIFY); absent on SQLite. */
   notifications?: Notifications
+  /** Hears the database become unreachable and reachable again (PostgreSQL; a SQLite file is always there). */
+  watchAvailability?(listener: AvailabilityListener): void
   close(): Promise<void>
 }
 
 /** A broadcast to every process using the same database and schema, the sender included. */
 export interface Notifications {
-  notify(channel: string, payload: string): Promise<void>
+  /** With `via` a transaction, the message is sent when (and only if) it commits. */
+  notify(channel: string, payload: string, via?: AnyExecutor): Promise<void>
   /**
-   * Calls `onMessage` with each payload sent on `channel`, and `onReset` whenever the listening
-   * connection was (re)established, since messages sent while it was down are lost.
+   * Calls `onMessage` with each payload sent on `channel`; `onLost` when the listening connection
+   * drops (messages may be missed from then on) and `onReset` whenever it listens again.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onReset: () => void): Promise<void>
+  listen(channel: string, onMessage: (payload: string) => void, onReset: () => void, onLost?: () => void): Promise<void>
+  /** The listening connection is up. */
+  readonly listening: boolean
 }
 
 export const now = (): string => new Date().toISOString()

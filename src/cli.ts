@@ -5,14 +5,14 @@ import type { PorticoModule } from './core/module.js'
 import { allScopes } from './core/scopes.js'
 import { runInTransaction, systemMeta } from './core/transaction.js'
 import { auditWriter } from './audit/audit-writer.js'
-import { broadcastInvalidation } from './auth/cache-invalidation.js'
+import { DATABASE_KEY_CACHE_CHANNEL, publishOverRedis } from './auth/cache-invalidation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { KeyService } from './keys/key-service.js'
 import { WebhookService } from './webhooks/webhook-service.js'
 import { KeyStore } from './keys/key-store.js'
 import { OrgStore } from './orgs/org-store.js'
 import { ResellerStore } from './resellers/reseller-store.js'
-import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase } from './server.js'
+import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase, shutdownSchedule } from './server.js'
 import { coreDb, type DatabaseHandle } from './storage/db.js'
 
 const USAGE = `Usage: portico <command>
@@ -139,7 +139,7 @@ function operatorTransaction<T>(database: DatabaseHandle, orgId: string | null, 
 
 /** An organisation and a first key holding every scope, written and audited in one transaction. */
 export async function createOrganization(database: DatabaseHandle, config: PorticoConfig, name: string) {
-  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
+  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey: async () => {} }, () => [])
   const orgs = new OrgStore(database.db)
   const org = await orgs.create({ name })
   const { key } = await operatorTransaction(database, org.id, async (tx) => {
@@ -151,7 +151,7 @@ export async function createOrganization(database: DatabaseHandle, config: Porti
 
 /** A reseller and its first key holding every scope, written and audited in one transaction. */
 export async function createReseller(database: DatabaseHandle, config: PorticoConfig, name: string) {
-  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey() {} }, () => [])
+  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey: async () => {} }, () => [])
   const resellers = new ResellerStore(database.db)
   return operatorTransaction(database, null, async (tx) => {
     const reseller = await resellers.createReseller(name, coreDb(tx.db))
@@ -162,19 +162,22 @@ export async function createReseller(database: DatabaseHandle, config: PorticoCo
 }
 
 /**
- * Suspends or resumes a reseller's own keys, audited; then tells running instances to drop them
- * from their key caches. Its organisations and their keys are left as they are.
+ * Suspends or resumes a reseller's own keys, audited; running instances drop them from their key
+ * caches: told over PostgreSQL inside the transaction (heard at commit) and over Redis after it.
+ * Its organisations and their keys are left as they are.
  */
 export async function setResellerStatus(database: DatabaseHandle, config: PorticoConfig, id: string, status: 'active' | 'suspended') {
   const resellers = new ResellerStore(database.db)
+  const message = `owner:${id}`
   const result = await operatorTransaction(database, null, async (tx) => {
     const changed = await resellers.setResellerStatus(id, status, coreDb(tx.db))
     if (changed?.changed) await tx.audit({ action: status === 'suspended' ? 'reseller.suspended' : 'reseller.resumed', targetType: 'reseller', targetId: id })
+    if (changed) await database.notifications?.notify(DATABASE_KEY_CACHE_CHANNEL, message, tx.db)
     return changed
   })
   if (!result) return undefined
-  const broadcast = await broadcastInvalidation(`owner:${id}`, { redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, notifications: database.notifications })
-  return { ...result, broadcast }
+  const overRedis = config.redisUrl ? await publishOverRedis(config.redisUrl, config.redisPrefix, message) : false
+  return { ...result, broadcast: overRedis || database.notifications !== undefined }
 }
 
 async function start(config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void): Promise<number> {
@@ -185,22 +188,40 @@ async function start(config: PorticoConfig, modules: PorticoModule[], out: (line
   out(`Portico listening on ${url}  (dashboard ${url}/ · API ${url}/api/v1 · reference ${url}/reference)`)
   const setup = await portico.firstRunLink()
   if (setup) out(`No organisation yet. Set up Portico (this link works once): ${setup}`)
+  await untilSignal(config, log)
+  return portico.close().then(
+    () => 0,
+    (error) => {
+      log.error({ err: error }, 'shutdown failed')
+      return 1
+    },
+  )
+}
+
+/**
+ * Resolves on the first SIGTERM or SIGINT. From then on the process exits within
+ * PORTICO_SHUTDOWN_TIMEOUT whatever happens: a timer ends it if the graceful shutdown has not
+ * (a connection that would not close, say). A second signal ends it at once.
+ */
+function untilSignal(config: PorticoConfig, log: ReturnType<typeof createLogger>): Promise<void> {
   return new Promise((resolve) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      log.info({ signal }, 'shutting down')
-      portico.close().then(
-        () => resolve(0),
-        (error) => {
-          log.error({ err: error }, 'shutdown failed')
-          resolve(1)
-        },
-      )
+    const stop = (signal: NodeJS.Signals) => {
+      log.info({ signal, timeout_s: config.shutdownTimeoutSeconds }, 'shutting down: draining connections, handing back webhook deliveries, flushing counters')
+      setTimeout(() => {
+        log.error('shutdown did not finish in time; exiting now')
+        process.exit(1)
+      }, config.shutdownTimeoutSeconds * 1000).unref()
+      for (const s of ['SIGTERM', 'SIGINT'] as const) {
+        process.off(s, stop)
+        process.once(s, () => {
+          log.warn({ signal: s }, 'second signal; exiting now')
+          process.exit(1)
+        })
+      }
+      resolve()
     }
-    process.once('SIGINT', () => stop('SIGINT'))
-    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
   })
 }
 
@@ -213,14 +234,13 @@ async function worker(config: PorticoConfig, modules: PorticoModule[]): Promise<
   const dispatcher = createDispatcher({ db: database.db, dialect: database.dialect, log, config, outbox })
   // Events the worker itself records (webhook.disabled) fan out to the organisation's other endpoints.
   outbox.onAppend(new WebhookService(database.db, config.webhooksAllowPrivate, () => [], () => dispatcher.nudge()).fanOut)
+  database.watchAvailability?.((up, err) => (up ? log.warn('database reachable again') : log.error({ err }, 'database unreachable; deliveries wait')))
   dispatcher.start()
   log.info('webhook worker started')
   process.stdout.write('Portico webhook worker running\n')
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve())
-    process.once('SIGTERM', () => resolve())
-  })
-  await dispatcher.stop()
+  await untilSignal(config, log)
+  // No new attempt; those in flight get a short grace, then are handed back for another worker.
+  await dispatcher.stop(shutdownSchedule(config.shutdownTimeoutSeconds).attemptsMs)
   await database.close()
   return 0
 }

@@ -1,5 +1,6 @@
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { sql } from 'kysely'
 import { pino, type Logger } from 'pino'
@@ -14,6 +15,7 @@ import { TransactionalOutbox } from './events/outbox.js'
 import { createHttpApp, type RouteMount } from './http/app.js'
 import { AuthGuard } from './http/auth-guard.js'
 import { docsRoutes } from './http/docs-routes.js'
+import { HttpDrain } from './http/drain.js'
 import type { HttpEnv } from './http/env.js'
 import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
 import type { RequestObserver } from './http/request-observer.js'
@@ -44,7 +46,14 @@ import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
 import { RedisRateLimiter } from './ratelimit/redis.js'
 import { ResilientRateLimiter } from './ratelimit/resilient.js'
-import { DATABASE_KEY_CACHE_CHANNEL, databaseChannel, KeyCacheInvalidation, redisChannel, redisKeyCacheChannel } from './auth/cache-invalidation.js'
+import {
+  DATABASE_KEY_CACHE_CHANNEL,
+  databaseChannel,
+  KeyCacheInvalidation,
+  redisChannel,
+  redisKeyCacheChannel,
+  type InvalidationChannel,
+} from './auth/cache-invalidation.js'
 import { Redis } from 'ioredis'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
@@ -87,12 +96,15 @@ export interface Portico {
   /** On an empty database, a one-time link that creates the first organisation and its Owner. */
   firstRunLink(): Promise<string | undefined>
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>
-  close(): Promise<void>
+  /** Graceful (see the method); `idleAfterMs: 0` closes idle keep-alive connections at once (tests). */
+  close(options?: { idleAfterMs?: number }): Promise<void>
 }
 
 /** The one place that picks SQLite or PostgreSQL. */
 export function openDatabase(config: PorticoConfig): DatabaseHandle {
-  return config.database.kind === 'sqlite' ? createSqliteDatabase(config.database.file) : createPostgresDatabase(config.database.url)
+  return config.database.kind === 'sqlite'
+    ? createSqliteDatabase(config.database.file)
+    : createPostgresDatabase(config.database.url, { maxConnections: config.databasePoolSize })
 }
 
 export function createLogger(config: PorticoConfig): Logger {
@@ -125,6 +137,25 @@ function connectRedis(url: string, log: Logger): RedisConnections {
   // ioredis reports every failed reconnect; the limiter logs the outage once, so these stay at debug.
   for (const c of [client, subscriber, limiter]) c.on('error', (err: Error) => log.debug({ err }, 'redis connection error'))
   return { client, subscriber, limiter }
+}
+
+/** Quits politely, but a Redis that does not answer within half a second has its connection cut. */
+async function closeRedis(client: Redis): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const quit = client.quit().then(() => true, () => true)
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 500)))
+  if (!(await Promise.race([quit, late]))) client.disconnect()
+  clearTimeout(timer)
+}
+
+/**
+ * The shutdown's schedule within PORTICO_SHUTDOWN_TIMEOUT: webhook attempts in flight get 2 s at
+ * most; idle keep-alive connections one more request for up to 1 s; requests in flight all but the
+ * last 2.5 s, which are kept for flushing counters and closing connections.
+ */
+export function shutdownSchedule(timeoutSeconds: number): { attemptsMs: number; idleAfterMs: number; deadlineMs: number } {
+  const total = timeoutSeconds * 1000
+  return { attemptsMs: Math.min(2000, total / 4), idleAfterMs: Math.min(1000, total / 10), deadlineMs: Math.max(total / 2, total - 2500) }
 }
 
 /**
@@ -203,11 +234,17 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       )
     : new MemoryRateLimiter()
   const keyCache = new KeyCache(config.keyCacheTtlSeconds * 1000)
-  // Changes to keys reach every instance's cache over Redis when there is one, else over the database.
-  const invalidationChannel = shared
-    ? redisChannel(shared.client, shared.subscriber, redisKeyCacheChannel(config.redisPrefix))
-    : database.notifications && databaseChannel(database.notifications, DATABASE_KEY_CACHE_CHANNEL)
-  const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannel)
+  // Changes to keys reach every instance's cache over Redis and over PostgreSQL, whichever there
+  // are, so either keeps working while the other is down.
+  const invalidationChannels: InvalidationChannel[] = []
+  if (shared) invalidationChannels.push(redisChannel(shared.client, shared.subscriber, redisKeyCacheChannel(config.redisPrefix)))
+  if (database.notifications) invalidationChannels.push(databaseChannel(database.notifications, DATABASE_KEY_CACHE_CHANNEL))
+  const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannels)
+  database.watchAvailability?.((up, err) => {
+    invalidation.databaseReachable(up)
+    if (up) log.warn('database reachable again')
+    else log.error({ err }, 'database unreachable: requests that need it answer 503 service_unavailable; cached keys keep working')
+  })
   const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   const outbox = new TransactionalOutbox()
@@ -258,7 +295,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     usage.observe,
   ]
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
-  if (shared) readiness.push({ name: 'redis', check: async () => void (await shared.client.ping()) })
+  // Fail-open serves without Redis (counting in-process), so Redis down leaves the instance ready.
+  if (shared) readiness.push({ name: 'redis', check: async () => void (await shared.client.ping()), optional: config.rateLimitFailOpen })
   const events = modules.flatMap((m) => m.events ?? [])
   const document = () =>
     buildOpenApiDocument({
@@ -287,7 +325,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   })
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute)
   const mounts: RouteMount[] = [
-    probeRoutes(readiness, metrics),
+    probeRoutes(readiness, metrics, () => drain?.draining ?? false),
     docsRoutes(document),
     mcpRoutes({ registry, executor, guard, observers, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
     dashboard,
@@ -314,7 +352,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     mounts,
   })
 
-  let server: ServerType | undefined
+  let drain: HttpDrain | undefined
   const timers: NodeJS.Timeout[] = []
 
   return {
@@ -350,22 +388,29 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
           resolve({ url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`, port: info.port })
         })
         s.once('error', reject)
-        server = s
+        // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not Portico,
+        // closes an idle connection and never sends on one Portico is closing. Headers get as long.
+        const http = s as Server
+        http.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000
+        http.headersTimeout = http.keepAliveTimeout + 1000
+        drain = new HttpDrain(http)
       })
     },
-    async close() {
+    /**
+     * Graceful: stops accepting and answers what is in flight (drain.ts), while the dispatcher
+     * starts no new attempt and hands its batch back; then counters are flushed and connections
+     * closed, all within PORTICO_SHUTDOWN_TIMEOUT.
+     */
+    async close(options = {}) {
       for (const t of timers) clearInterval(t)
-      if (server) {
-        const s = server
-        await new Promise<void>((resolve) => s.close(() => resolve()))
-        if ('closeAllConnections' in s) s.closeAllConnections()
-      }
+      const schedule = { ...shutdownSchedule(config.shutdownTimeoutSeconds), ...options }
+      invalidation.stop()
+      await Promise.all([drain?.drain(schedule), dispatcher.stop(schedule.attemptsMs)])
       for (const m of modules) await m.stop?.()
-      await dispatcher.stop()
       await lastUsed.stop()
       await usage.stop()
       await limiter.close()
-      if (shared) await Promise.all([shared.client, shared.subscriber, shared.limiter].map((c) => c.quit().catch(() => {})))
+      if (shared) await Promise.all([shared.client, shared.subscriber, shared.limiter].map(closeRedis))
       await database.close()
     },
   }

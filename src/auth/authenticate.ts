@@ -64,11 +64,27 @@ export class Authenticator {
     return this.#lookUp(digestToHash(digest), at)
   }
 
+  /**
+   * Reads the key and caches it, unless an invalidation concerning it arrived while the read was
+   * under way: that read may predate the change, so it is read again (up to three times; a key
+   * changed faster than that is answered from the last read, uncached).
+   */
   async #lookUp(hash: string, at: number): Promise<Authenticated> {
-    const key = await this.store.findByHash(hash)
-    if (!key) throw new ApiError('invalid_api_key', 'The API key is not valid')
-    this.cache.set(key, at)
-    return usable(verifiedOf(key), at)
+    for (let attempt = 1; ; attempt++) {
+      const token = this.cache.beginFill()
+      let key: KeyWithOwner | undefined
+      try {
+        key = await this.store.findByHash(hash)
+      } catch (error) {
+        this.cache.endFill(token)
+        throw error
+      }
+      if (!key) {
+        this.cache.endFill(token)
+        throw new ApiError('invalid_api_key', 'The API key is not valid')
+      }
+      if (this.cache.fill(token, key, at) || attempt === 3) return usable(verifiedOf(key), at)
+    }
   }
 }
 

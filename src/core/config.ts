@@ -39,6 +39,12 @@ export interface PorticoConfig {
   webhookLeaseSeconds: number
   /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
   mcpAllowedOrigins: string[]
+  /** PostgreSQL connections this process may hold. */
+  databasePoolSize: number
+  /** Seconds an idle keep-alive connection is kept open: longer than a load balancer's idle timeout. */
+  keepAliveTimeoutSeconds: number
+  /** Seconds a SIGTERM gives requests, webhook attempts and flushes before the process exits. */
+  shutdownTimeoutSeconds: number
   trustProxy: boolean
 }
 
@@ -155,6 +161,9 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
     webhookLeaseSeconds: parseInteger('PORTICO_WEBHOOK_LEASE_SECONDS', env.PORTICO_WEBHOOK_LEASE_SECONDS, 60, 1, 3600),
     mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    databasePoolSize: parseInteger('PORTICO_DATABASE_POOL_SIZE', env.PORTICO_DATABASE_POOL_SIZE, 10, 1, 1000),
+    keepAliveTimeoutSeconds: parseInteger('PORTICO_KEEP_ALIVE_TIMEOUT', env.PORTICO_KEEP_ALIVE_TIMEOUT, 65, 1, 3600),
+    shutdownTimeoutSeconds: parseInteger('PORTICO_SHUTDOWN_TIMEOUT', env.PORTICO_SHUTDOWN_TIMEOUT, 10, 2, 600),
     trustProxy: parseBoolean('PORTICO_TRUST_PROXY', env.PORTICO_TRUST_PROXY, false),
   }
 }

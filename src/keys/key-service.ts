@@ -9,8 +9,11 @@ import { KeyStore, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverri
 import { keyStatus, toKeyView } from './key-schema.js'
 
 export interface KeyInvalidation {
-  /** Drops a key from every instance's cache; revocation is seen on the very next request. */
-  invalidateKey(keyId: string): void
+  /**
+   * Drops a key from every instance's cache once `tx` commits (announced inside it where the
+   * channel allows), so revocation is seen on the very next request.
+   */
+  invalidateKey(tx: TransactionScope, keyId: string): Promise<void>
 }
 
 export interface MintRequest {
@@ -84,8 +87,7 @@ export class KeyService {
   async revoke(tx: TransactionScope, owner: KeyOwner, id: string): Promise<KeyRow> {
     const result = await this.store.revoke(owner, id, now(), coreDb(tx.db))
     if (!result) throw new ApiError('not_found', 'API key not found')
-    // Once committed: a request in between would re-cache the row as it was.
-    tx.afterCommit(() => this.invalidation.invalidateKey(id))
+    await this.invalidation.invalidateKey(tx, id)
     if (result.changed) {
       await tx.audit({ action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { prefix: result.row.prefix } })
       if (owner.type === 'org') await tx.emit('api_key.revoked', toKeyView(result.row))
@@ -106,8 +108,7 @@ export class KeyService {
     })
     const endsAt = new Date(Date.now() + graceSeconds * 1000).toISOString()
     await this.store.revoke(owner, id, endsAt, coreDb(tx.db))
-    // Once committed: a request in between would re-cache the row as it was.
-    tx.afterCommit(() => this.invalidation.invalidateKey(id))
+    await this.invalidation.invalidateKey(tx, id)
     await tx.audit({
       action: 'api_key.rolled',
       targetType: 'api_key',
@@ -146,8 +147,7 @@ export class KeyService {
     }
     const row = await this.store.update(owner, id, change, coreDb(tx.db))
     if (!row) throw new ApiError('not_found', 'API key not found')
-    // Once committed: a request in between would re-cache the row as it was.
-    tx.afterCommit(() => this.invalidation.invalidateKey(id))
+    await this.invalidation.invalidateKey(tx, id)
     await tx.audit({ action: 'api_key.updated', targetType: 'api_key', targetId: id, details: { changed: Object.keys(change) } })
     return row
   }

@@ -256,7 +256,8 @@ describe('when Redis is unreachable', () => {
         expect(res.headers.get('ratelimit')).toContain('"general";r=')
       }
       expect(lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1)
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
+      // Ready: it serves everything meanwhile, so a load balancer must not pull it.
+      await expectReadyWithRedisDegraded(server.url)
     } finally {
       await server.close()
     }
@@ -273,7 +274,7 @@ describe('when Redis is unreachable', () => {
       await proxy.stop()
       // Counted in this process from zero while Redis is away.
       for (let i = 0; i < 5; i++) expect(await remaining()).toBe(299 - i)
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
+      await expectReadyWithRedisDegraded(server.url)
       await proxy.start()
       // Redis still holds the one request made before the outage.
       expect(await untilBack(logged, remaining)).toBe(298)
@@ -301,7 +302,7 @@ describe('when Redis is unreachable', () => {
       expect(logged('Redis is back')).toBe(1)
     }))
 
-  it('fail-closed answers 503 service_unavailable', async () => {
+  it('fail-closed answers 503 service_unavailable, and is not ready', async () => {
     const server = await startServer({ env: { REDIS_URL: 'redis://127.0.0.1:1', PORTICO_RATE_LIMIT_FAIL_OPEN: '0' } })
     try {
       const { key } = await server.createOrg()
@@ -309,11 +310,20 @@ describe('when Redis is unreachable', () => {
       expect(res.status).toBe(503)
       expect(res.body.error.code).toBe('service_unavailable')
       expect(res.headers.get('retry-after')).toBe('1')
+      const ready = await fetch(`${server.url}/readyz`)
+      expect(ready.status).toBe(503)
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks.redis).toBe('unavailable')
     } finally {
       await server.close()
     }
   })
 })
+
+async function expectReadyWithRedisDegraded(url: string): Promise<void> {
+  const ready = await fetch(`${url}/readyz`)
+  expect(ready.status).toBe(200)
+  expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'degraded' } })
+}
 
 /**
  * A TCP hop in front of the real Redis that a test can cut and restore, to stage an outage, or

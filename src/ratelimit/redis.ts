@@ -141,7 +141,11 @@ export class RedisRateLimiter implements RateLimiter {
     redis.once('end', () => {
       if (!this.#closed) redis.connect().catch(() => {})
     })
+    // disconnect() only ends the stream, and waits ioredis' disconnectTimeout (2 s) for a Redis
+    // that answers nothing before destroying it; destroyed now, the waiting commands fail now.
+    const stream = (redis as unknown as { stream?: { destroy(): void } }).stream
     redis.disconnect()
+    stream?.destroy()
   }
 
   /**

@@ -10,11 +10,11 @@ import { coreDb } from '../storage/db.js'
 import type { OrgStatus, ResellerOrgRow, ResellerStore } from './reseller-store.js'
 
 /**
- * Drops every cached key of an owner, so a suspension is seen on that owner's very next request.
- * The key cache implements it; a shared (Redis) channel can wrap it to reach every instance.
+ * Drops every cached key of an owner on every instance once `tx` commits, so a suspension is seen
+ * on that owner's very next request.
  */
 export interface OwnerInvalidation {
-  invalidateOwner(ownerId: string): void
+  invalidateOwner(tx: TransactionScope, ownerId: string): Promise<void>
 }
 
 /** The audience check runs before any handler, so a reseller operation only ever sees a reseller key. */
@@ -77,8 +77,7 @@ export class ResellerService {
         if (result.changed) {
           await tx.audit({ action: status === 'suspended' ? 'organization.suspended' : 'organization.resumed', targetType: 'organization', targetId: id })
         }
-        // Once committed: a request in between would re-cache the old status.
-        tx.afterCommit(() => this.invalidation.invalidateOwner(id))
+        await this.invalidation.invalidateOwner(tx, id)
         return result.row
       },
       { orgId: id },

@@ -44,6 +44,10 @@ export class Dispatcher {
   #again = false
   #nudgedAt = 0
   #stopped = true
+  /** Set by stop() (not merely never started, as when tests call tick()): no new attempt. */
+  #halted = false
+  /** Cuts the attempts in flight when a stop's grace runs out. */
+  #abort = new AbortController()
 
   constructor(private readonly options: DispatcherOptions) {
     this.#db = webhookDb(options.db)
@@ -54,6 +58,8 @@ export class Dispatcher {
   start(): void {
     if (!this.#stopped) return
     this.#stopped = false
+    this.#halted = false
+    this.#abort = new AbortController()
     this.#timer = setTimeout(() => void this.#loopOnce(), 0)
   }
 
@@ -82,10 +88,25 @@ export class Dispatcher {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Starts no new attempt: the rest of the batch is handed back at once. Attempts in flight get
+   * `graceMs` to finish; then they are cut and handed back too, unrecorded, so another dispatcher
+   * (or this one restarted) sends them again, with the same `webhook-id`.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.#stopped = true
+    this.#halted = true
     clearTimeout(this.#timer)
-    await this.#running
+    const running = this.#running
+    if (!running) return
+    const cut = setTimeout(() => this.#abort.abort(), graceMs)
+    try {
+      await running
+    } catch (err) {
+      this.options.log.warn({ err }, 'webhook dispatcher: could not hand back its batch; its lease expires instead')
+    } finally {
+      clearTimeout(cut)
+    }
   }
 
   /** Claims and sends one batch of due deliveries; returns how many it claimed. */
@@ -112,8 +133,8 @@ export class Dispatcher {
     const workers = Array.from({ length: Math.min(this.options.concurrency ?? 32, queue.length) }, async () => {
       for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
         const budget = leaseEnd - margin - this.#now()
-        if (budget < minimum) handBack.push(delivery.id)
-        else await this.#attempt(delivery, lease, endpoints.get(delivery.endpoint_id), Math.min(budget, SEND_TIMEOUT_MS))
+        if (this.#halted || budget < minimum) handBack.push(delivery.id)
+        else if (!(await this.#attempt(delivery, lease, endpoints.get(delivery.endpoint_id), Math.min(budget, SEND_TIMEOUT_MS)))) handBack.push(delivery.id)
       }
     })
     await Promise.all(workers)
@@ -153,11 +174,12 @@ export class Dispatcher {
       .execute()
   }
 
-  async #attempt(delivery: WebhookDeliveriesTable, lease: string, endpoint: WebhookEndpointsTable | undefined, timeoutMs: number): Promise<void> {
+  /** False when the attempt was cut by a stop: nothing is recorded and the delivery is handed back. */
+  async #attempt(delivery: WebhookDeliveriesTable, lease: string, endpoint: WebhookEndpointsTable | undefined, timeoutMs: number): Promise<boolean> {
     const now = this.#now()
     if (!endpoint || endpoint.enabled !== 1) {
       await this.#settle(delivery, lease, { status: 'failed', last_error: endpoint ? 'endpoint disabled' : 'endpoint deleted', completed_at: iso(now), next_attempt_at: null })
-      return
+      return true
     }
     const secrets = [endpoint.secret]
     if (endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > iso(now)) secrets.push(endpoint.previous_secret)
@@ -166,8 +188,10 @@ export class Dispatcher {
       'webhook-timestamp': String(Math.floor(now / 1000)),
       'webhook-signature': signatureHeader(secrets, delivery.msg_id, new Date(now), delivery.payload),
     }
-    const result = await send(endpoint.url, headers, delivery.payload, { allowPrivate: this.options.allowPrivate, timeoutMs, now: this.#now })
+    const result = await send(endpoint.url, headers, delivery.payload, { allowPrivate: this.options.allowPrivate, timeoutMs, now: this.#now, signal: this.#abort.signal })
+    if (result.cancelled) return false
     await this.#record(delivery, lease, endpoint, result)
+    return true
   }
 
   /** Writes the outcome only while the lease is still this dispatcher's. */

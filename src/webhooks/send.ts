@@ -9,6 +9,8 @@ export interface SendResult {
   error: string | null
   latencyMs: number
   retryAfterSeconds: number | null
+  /** Cut by `signal` before an answer: the attempt does not count. */
+  cancelled?: boolean
 }
 
 export interface SendOptions {
@@ -17,6 +19,8 @@ export interface SendOptions {
   timeoutMs: number
   /** Clock for an HTTP-date `Retry-After`. */
   now?: () => number
+  /** Aborting it cuts the attempt (shutdown); the result is then `cancelled`. */
+  signal?: AbortSignal
 }
 
 export const SEND_TIMEOUT_MS = 15_000
@@ -66,11 +70,20 @@ export async function send(url: string, headers: Record<string, string>, body: s
   const timeoutMs = Math.min(options.timeoutMs, SEND_TIMEOUT_MS)
   return new Promise((resolve) => {
     let settled = false
-    const finish = (status: number | null, error: string | null, retryAfter?: string) => {
+    const finish = (status: number | null, error: string | null, retryAfter?: string, cancelled = false) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
-      resolve({ status, error, latencyMs: elapsed(), retryAfterSeconds: parseRetryAfter(retryAfter, (options.now ?? Date.now)()) })
+      options.signal?.removeEventListener('abort', cancel)
+      const result: SendResult = { status, error, latencyMs: elapsed(), retryAfterSeconds: parseRetryAfter(retryAfter, (options.now ?? Date.now)()) }
+      resolve(cancelled ? { ...result, cancelled } : result)
+    }
+    // Once the receiver has answered, the attempt counts even if its body is cut short.
+    let answered: { status: number | null; retryAfter: string | undefined } | undefined
+    const cancel = () => {
+      request.destroy()
+      if (answered) finish(answered.status, null, answered.retryAfter)
+      else finish(null, 'cancelled: the dispatcher stopped', undefined, true)
     }
     const request = client.request(target, {
       method: 'POST',
@@ -85,6 +98,7 @@ export async function send(url: string, headers: Record<string, string>, body: s
     request.on('response', (response) => {
       const status = response.statusCode ?? null
       const retryAfter = response.headers['retry-after']
+      answered = { status, retryAfter }
       let received = 0
       // The body is read (so the connection can be reused) but not kept; a huge one is cut short.
       response.on('data', (chunk: Buffer) => {
@@ -99,6 +113,8 @@ export async function send(url: string, headers: Record<string, string>, body: s
       response.on('error', () => finish(status, null, retryAfter))
     })
     request.on('error', (err) => finish(null, err.message.slice(0, 300)))
+    if (options.signal?.aborted) return cancel()
+    options.signal?.addEventListener('abort', cancel, { once: true })
     request.end(body)
   })
 }

@@ -25,6 +25,11 @@ export interface TestDatabase {
   url: string
   /** Extra env for a child process to land in the same PostgreSQL schema. */
   childEnv: Record<string, string>
+  /**
+   * Another handle on the same data, as a second instance would hold; on PostgreSQL, reached
+   * through `via` (a test's proxy) if given, its sessions named `applicationName`.
+   */
+  open(options?: { via?: { host: string; port: number }; applicationName?: string }): DatabaseHandle
   drop(): Promise<void>
 }
 
@@ -36,6 +41,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
       handle: createSqliteDatabase(file),
       url: `file:${file}`,
       childEnv: {},
+      open: () => createSqliteDatabase(file),
       drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
     }
   }
@@ -48,6 +54,15 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     handle: createPostgresDatabase(postgresUrl, { schema, maxConnections: 5 }),
     url: url.toString(),
     childEnv: {},
+    open({ via, applicationName } = {}) {
+      const target = new URL(postgresUrl)
+      if (via) {
+        target.hostname = via.host
+        target.port = String(via.port)
+      }
+      if (applicationName) target.searchParams.set('application_name', applicationName)
+      return createPostgresDatabase(target.toString(), { schema, maxConnections: 5 })
+    },
     drop: () => dropSchema(postgresUrl, schema),
   }
 }
@@ -83,6 +98,11 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Start background work (dispatchers, batch writers); off by default so tests control time. */
   startBackground?: boolean
+  /**
+   * Another instance on an existing test database (left in place when this server closes),
+   * through its own handle (`db.open()` unless given).
+   */
+  shared?: { db: TestDatabase; handle?: DatabaseHandle }
   logger?: import('pino').Logger
 }
 
@@ -91,11 +111,12 @@ export const redisPrefix = () => `portico-test:${randomBytes(4).toString('hex')}
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const engine = options.engine ?? 'sqlite'
-  const db = await createTestDatabase(engine)
+  const db = options.shared?.db ?? (await createTestDatabase(engine))
+  const handle = options.shared ? (options.shared.handle ?? db.open()) : db.handle
   const config = loadConfig({ PORT: '0', DATABASE_URL: db.url, PORTICO_WEBHOOKS_ALLOW_PRIVATE: '1', ...options.env })
   const portico = await createPortico({
     config,
-    database: db.handle,
+    database: handle,
     modules: options.modules ?? [],
     logger: options.logger ?? pino({ level: process.env.PORTICO_TEST_LOG ?? 'silent' }),
   })
@@ -133,8 +154,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       return { status: res.status, headers: res.headers, body: parsed as any, text }
     },
     async close() {
-      await portico.close()
-      await db.drop()
+      // Idle keep-alive connections (fetch keeps them) are closed at once rather than given a last request.
+      await portico.close({ idleAfterMs: 0 })
+      if (!options.shared) await db.drop()
     },
   }
   return server

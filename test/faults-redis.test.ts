@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, engines, redisPrefix, startServer, type TestDatabase, type TestServer } from './harness.js'
+import { startPrivateRedis, type PrivateRedis } from './redis-server.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** One request, timed. */
+async function timed(url: string, key: string, p = '/health'): Promise<{ status: number; ms: number; body: any }> {
+  const started = performance.now()
+  const res = await fetch(`${url}/api/v1${p}`, { headers: { authorization: `Bearer ${key}` } })
+  const body = await res.json()
+  return { status: res.status, ms: performance.now() - started, body }
+}
+
+/** `workers` loops of requests for `ms`; every answer's status and how long it took. */
+async function loadFor(url: string, key: string, ms: number, workers = 4): Promise<{ statuses: number[]; slowest: number }> {
+  const statuses: number[] = []
+  let slowest = 0
+  const until = Date.now() + ms
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (Date.now() < until) {
+        const r = await timed(url, key)
+        statuses.push(r.status)
+        slowest = Math.max(slowest, r.ms)
+      }
+    }),
+  )
+  return { statuses, slowest }
+}
+
+async function readiness(url: string): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
+  const res = await fetch(`${url}/readyz`)
+  return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, string> } }
+}
+
+// The database is PostgreSQL when there is one, so its LISTEN/NOTIFY can stand in for Redis.
+const engine = engines.includes('postgres') ? 'postgres' : 'sqlite'
+
+describe(`Redis faults, fail-open (${engine})`, () => {
+  let redis: PrivateRedis
+  let db: TestDatabase
+  let a: TestServer
+  let b: TestServer
+  let key: string
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+    db = await createTestDatabase(engine)
+    // A limit the load never reaches: these tests are about waiting, not refusing.
+    const env = { REDIS_URL: redis.url, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_RATE_LIMITS: 'general=1000000/60' }
+    a = await startServer({ shared: { db }, env, startBackground: true })
+    b = await startServer({ shared: { db }, env, startBackground: true })
+    key = (await a.createOrg()).key
+  })
+  afterAll(async () => {
+    redis.thaw()
+    await b?.close()
+    await a?.close()
+    await redis?.stop()
+    await db?.handle.close()
+    await db?.drop()
+  })
+
+  it('Redis stopped: requests keep being served without waiting, and the instance stays ready with Redis degraded', async () => {
+    expect((await timed(a.url, key)).status).toBe(200)
+    await redis.kill()
+    const { statuses, slowest } = await loadFor(a.url, key, 1500)
+    expect(new Set(statuses)).toEqual(new Set([200]))
+    expect(slowest).toBeLessThan(1500)
+    expect(await readiness(a.url)).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'degraded' } } })
+    await redis.restart()
+    const back = Date.now()
+    while ((await readiness(a.url)).body.checks.redis !== 'ok' && Date.now() - back < 10_000) await sleep(100)
+    expect((await readiness(a.url)).body.checks.redis).toBe('ok')
+  })
+
+  it('Redis frozen (SIGSTOP): no request waits more than 1.5 s, and the instance stays ready', async () => {
+    expect((await timed(a.url, key)).status).toBe(200)
+    redis.freeze()
+    try {
+      const { statuses, slowest } = await loadFor(a.url, key, 3000)
+      expect(new Set(statuses)).toEqual(new Set([200]))
+      expect(slowest).toBeLessThan(1500)
+      const ready = await readiness(a.url)
+      expect(ready.status).toBe(200)
+      expect(ready.body.checks.redis).toBe('degraded')
+    } finally {
+      redis.thaw()
+    }
+  })
+
+  it.runIf(engine === 'postgres')('a revocation while Redis is frozen reaches the other instance within 1 s, over LISTEN/NOTIFY', async () => {
+    const minted = await a.api('POST', '/keys', { key, body: { name: 'revoked while Redis sleeps' } })
+    expect(minted.status).toBe(201)
+    expect((await timed(a.url, minted.body.key)).status).toBe(200)
+    expect((await timed(b.url, minted.body.key)).status).toBe(200)
+    redis.freeze()
+    try {
+      // Both limiters notice the silent Redis first, so the revocation's own wait is not counted.
+      await Promise.all([timed(a.url, key), timed(b.url, key)])
+      expect((await a.api('DELETE', `/keys/${minted.body.id}`, { key })).status).toBe(200)
+      const acknowledged = Date.now()
+      let refused: { status: number; body: any } | undefined
+      while (Date.now() - acknowledged < 3000) {
+        const r = await timed(b.url, minted.body.key)
+        if (r.status !== 200) {
+          refused = r
+          break
+        }
+        await sleep(20)
+      }
+      const delay = Date.now() - acknowledged
+      expect(refused?.status).toBe(403)
+      expect(refused?.body.error.code).toBe('api_key_revoked')
+      expect(delay).toBeLessThan(1000)
+    } finally {
+      redis.thaw()
+    }
+  })
+})

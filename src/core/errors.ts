@@ -43,7 +43,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   unsupported_media_type: 'The request body has a content type this operation does not accept.',
   rate_limited: 'Too many requests; wait `retry_after` seconds.',
   internal_error: 'Something went wrong on our side; quote the request id.',
-  service_unavailable: 'A dependency is unavailable; retry later.',
+  service_unavailable: 'A dependency (the database, or Redis when rate limiting fails closed) is briefly unreachable; retry after `retry_after` seconds.',
 }
 
 export interface ApiErrorOptions {

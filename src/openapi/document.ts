@@ -121,6 +121,7 @@ export function buildOpenApiDocument(input: DocumentInput): object {
         'JSON in and out; timestamps ISO 8601 UTC; ids are UUIDs; responses may gain fields, so ignore unknown ones.\n\n' +
         'Every error is `{ "error": { "code", "message", "fields"?, "request_id" } }`; a resource of another organisation is `404`, never `403`.\n\n' +
         `Rate limits per key and class (${limits}); every response carries \`RateLimit\` and \`RateLimit-Policy\`, and a \`429\` carries \`Retry-After\`.\n\n` +
+        'A `503` `service_unavailable` (a dependency is briefly unreachable) carries `Retry-After` too: retry after that many seconds.\n\n' +
         'Lists take `limit` and `cursor` and answer `{ data, next_cursor }`.',
     },
     servers: [{ url: `${input.publicUrl}/api/v1` }],

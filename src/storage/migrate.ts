@@ -40,7 +40,23 @@ async function migrationSchema(db: AnyDb): Promise<string | undefined> {
   return rows[0]?.schema
 }
 
+/**
+ * Kysely's migrator looks for its tables across every schema of the database, by name; a schema
+ * another deployment (or test run) drops meanwhile makes that look-up fail with 3F000
+ * invalid_schema_name before anything was migrated, so it is simply tried again.
+ */
 export async function migrateToLatest(db: AnyDb, sets: Record<string, Migration>[]): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db, sets)
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '3F000' || attempt === 5) throw error
+      await new Promise((r) => setTimeout(r, 50 * attempt))
+    }
+  }
+}
+
+async function migrateOnce(db: AnyDb, sets: Record<string, Migration>[]): Promise<string[]> {
   const known = new Set(sets.flatMap((set) => Object.keys(set)))
   const schema = await migrationSchema(db)
   const migrator = new Migrator({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { AnyDb, AuditWriter, EventOutbox } from '../core/context.js'
 import { runInTransaction, systemMeta } from '../core/transaction.js'
@@ -24,6 +25,13 @@ export interface DispatcherOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Every attempt in flight listens on its signal (32 at once by default), more than Node's warning level. */
+function unlimitedController(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  return controller
+}
 /** After a nudge, look again this often for a while: the nudging transaction may not have committed yet. */
 const NUDGE_WINDOW_MS = 250
 const NUDGE_POLL_MS = 10
@@ -47,7 +55,7 @@ export class Dispatcher {
   /** Set by stop() (not merely never started, as when tests call tick()): no new attempt. */
   #halted = false
   /** Cuts the attempts in flight when a stop's grace runs out. */
-  #abort = new AbortController()
+  #abort = unlimitedController()
 
   constructor(private readonly options: DispatcherOptions) {
     this.#db = webhookDb(options.db)
@@ -59,7 +67,7 @@ export class Dispatcher {
     if (!this.#stopped) return
     this.#stopped = false
     this.#halted = false
-    this.#abort = new AbortController()
+    this.#abort = unlimitedController()
     this.#timer = setTimeout(() => void this.#loopOnce(), 0)
   }
 

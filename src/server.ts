@@ -239,7 +239,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const invalidationChannels: InvalidationChannel[] = []
   if (shared) invalidationChannels.push(redisChannel(shared.client, shared.subscriber, redisKeyCacheChannel(config.redisPrefix)))
   if (database.notifications) invalidationChannels.push(databaseChannel(database.notifications, DATABASE_KEY_CACHE_CHANNEL))
-  const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannels)
+  const invalidation = new KeyCacheInvalidation(keyCache, log, invalidationChannels, () => sql`select 1`.execute(db).then(() => true, () => false))
   database.watchAvailability?.((up, err) => {
     invalidation.databaseReachable(up)
     if (up) log.warn('database reachable again')

@@ -119,3 +119,42 @@ describe(`Redis faults, fail-open (${engine})`, () => {
     }
   })
 })
+
+describe('Redis down with no other channel (two instances on one SQLite file)', () => {
+  let redis: PrivateRedis
+  let db: TestDatabase
+  let a: TestServer
+  let b: TestServer
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+    db = await createTestDatabase('sqlite')
+    const env = { REDIS_URL: redis.url, PORTICO_REDIS_PREFIX: redisPrefix() }
+    a = await startServer({ shared: { db }, env, startBackground: true })
+    b = await startServer({ shared: { db }, env, startBackground: true })
+  })
+  afterAll(async () => {
+    await b?.close()
+    await a?.close()
+    await redis?.stop()
+    await db?.handle.close()
+    await db?.drop()
+  })
+
+  it('keys are cached for 1 s at most meanwhile, so a revocation on one instance is enforced by the other within about a second', async () => {
+    const { key: admin } = await a.createOrg()
+    const minted = await a.api('POST', '/keys', { key: admin, body: { name: 'revoked while nothing carries it' } })
+    expect((await timed(b.url, minted.body.key)).status).toBe(200)
+    await redis.kill()
+    expect((await a.api('DELETE', `/keys/${minted.body.id}`, { key: admin })).status).toBe(200)
+    const acknowledged = Date.now()
+    let status = 200
+    while (status === 200 && Date.now() - acknowledged < 5000) {
+      await sleep(50)
+      status = (await timed(b.url, minted.body.key)).status
+    }
+    expect(status).toBe(403)
+    // The 30 s TTL would have kept it; the 1 s one (from when the channel was lost) did not.
+    expect(Date.now() - acknowledged).toBeLessThan(1500)
+  })
+})

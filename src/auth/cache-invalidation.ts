@@ -55,22 +55,24 @@ export function databaseChannel(notifications: Notifications, name: string): Inv
  * Drops keys from this process's cache at once and, over every channel there is (Redis pub/sub
  * and PostgreSQL's LISTEN/NOTIFY, each message sent on both), from every other instance's too,
  * so either channel alone keeps the instances in step. While no channel is listening, keys are
- * cached for at most UNHEARD_TTL_MS (and, if the database still answers, so that others can still
- * change keys, those cached already expire within it too); once one listens again the cache is
- * emptied, since messages may have been missed. With no channel at all (SQLite), other processes
- * on the same file see a change within the cache TTL.
+ * cached for at most UNHEARD_TTL_MS, and so are those cached already if the database still answers
+ * (others may be changing keys); if it does not (the usual reason to lose LISTEN), cached keys keep
+ * serving, for the cache TTL at most. Once a channel listens again the cache is emptied, since
+ * messages may have been missed. With no channel at all (SQLite), other processes on the same file
+ * see a change within the cache TTL.
  */
 export class KeyCacheInvalidation {
   #started = false
   #stopped = false
   readonly #listening = new Set<InvalidationChannel>()
   readonly #lost = new Set<InvalidationChannel>()
-  #databaseUp = true
 
   constructor(
     private readonly cache: KeyCache,
     private readonly log: Logger,
     private readonly channels: InvalidationChannel[] = [],
+    /** Whether the database answers now. */
+    private readonly databaseAnswers: () => Promise<boolean> = async () => true,
   ) {}
 
   /** Once the transaction commits: drop the key here and tell every instance. */
@@ -83,10 +85,9 @@ export class KeyCacheInvalidation {
     return this.#send(tx, `owner:${ownerId}`, () => this.cache.invalidateOwner(ownerId))
   }
 
-  /** Told by the database handle; keys cached while nothing is heard expire sooner only while others can change them. */
+  /** Told by the database handle: back while nothing is heard, others can change keys again. */
   databaseReachable(up: boolean): void {
-    this.#databaseUp = up
-    this.#update()
+    if (up && !this.hearing) this.cache.expireWithin(UNHEARD_TTL_MS)
   }
 
   async start(): Promise<void> {
@@ -130,7 +131,9 @@ export class KeyCacheInvalidation {
   #update(): void {
     if (this.hearing) return this.cache.capTtl(undefined)
     this.cache.capTtl(UNHEARD_TTL_MS)
-    if (this.#databaseUp) this.cache.expireWithin(UNHEARD_TTL_MS)
+    void this.databaseAnswers().then((answers) => {
+      if (answers && !this.hearing) this.cache.expireWithin(UNHEARD_TTL_MS)
+    })
   }
 
   async #send(tx: TransactionScope, message: string, local: () => void): Promise<void> {

@@ -127,7 +127,8 @@ interface RedisConnections {
  * about 5% of the Redis-limited route's throughput); its limiter watches the connection instead.
  */
 function connectRedis(url: string, log: Logger): RedisConnections {
-  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: REDIS_TIMEOUT_MS, connectTimeout: 2000 }
+  // disconnectTimeout: how long a closing connection to a Redis that no longer answers lingers.
+  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: REDIS_TIMEOUT_MS, connectTimeout: 2000, disconnectTimeout: 200 }
   // No auto-pipelining: it batches only the commands of one callback, and each HTTP request arrives
   // in its own, so it added a pipeline per request (measured: 46% more throughput on the Redis-limited
   // route without it, bench/ratelimit).

@@ -166,8 +166,6 @@ export interface Notifications {
    * drops (messages may be missed from then on) and `onReset` whenever it listens again.
    */
   listen(channel: string, onMessage: (payload: string) => void, onReset: () => void, onLost?: () => void): Promise<void>
-  /** The listening connection is up. */
-  readonly listening: boolean
 }
 
 export const now = (): string => new Date().toISOString()

@@ -131,10 +131,6 @@ class PostgresNotifications implements Notifications {
     else if (this.#schema) await this.#listenOn(this.#client, channel)
   }
 
-  get listening(): boolean {
-    return this.#client !== undefined && this.#schema !== ''
-  }
-
   async #open(): Promise<void> {
     const client = this.connect()
     this.#client = client

@@ -43,6 +43,12 @@ export interface PorticoSettings {
   mcpAllowedOrigins?: string[]
   /** PORTICO_TRUST_PROXY (0): take the client address from `X-Forwarded-For`. */
   trustProxy?: boolean | number
+  /** PORTICO_DATABASE_POOL_SIZE (10): PostgreSQL connections this process may hold. */
+  databasePoolSize?: number
+  /** PORTICO_KEEP_ALIVE_TIMEOUT (65): seconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutSeconds?: number
+  /** PORTICO_SHUTDOWN_TIMEOUT (10): seconds close() gives in-flight work before it is cut. */
+  shutdownTimeoutSeconds?: number
 }
 
 /** The environment variable behind each setting. */
@@ -65,6 +71,9 @@ export const settingVariables = {
   webhookLeaseSeconds: 'PORTICO_WEBHOOK_LEASE_SECONDS',
   mcpAllowedOrigins: 'PORTICO_MCP_ALLOWED_ORIGINS',
   trustProxy: 'PORTICO_TRUST_PROXY',
+  databasePoolSize: 'PORTICO_DATABASE_POOL_SIZE',
+  keepAliveTimeoutSeconds: 'PORTICO_KEEP_ALIVE_TIMEOUT',
+  shutdownTimeoutSeconds: 'PORTICO_SHUTDOWN_TIMEOUT',
 } as const satisfies Record<keyof PorticoSettings, string>
 
 type Setting = keyof PorticoSettings

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, engines, postgresUrl, redisPrefix, redisUrl, startServer, type TestDatabase, type TestServer } from './harness.js'
-import { tcpProxy, type TcpProxy } from './tcp-proxy.js'
+import { deployment, engines, redisPrefix, redisUrl, type Deployment, type TestServer } from './harness.js'
+import { postgresProxy, type TcpProxy } from './tcp-proxy.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Each way, on instance B's database connection: a read B starts takes twice this to come back. */
@@ -27,19 +27,18 @@ const variants = [
 ].filter((v) => v.channel !== 'Redis' || redisUrl)
 
 describe.runIf(engines.includes('postgres')).each(variants)('a cold cache miss racing a revocation on another instance ($channel)', ({ env, undelayed }) => {
-  let db: TestDatabase
+  let deployed: Deployment
   let proxy: TcpProxy
   let a: TestServer
   let b: TestServer
   let admin: string
 
   beforeAll(async () => {
-    db = await createTestDatabase('postgres')
-    const target = new URL(postgresUrl!)
-    proxy = await tcpProxy(target.hostname, Number(target.port || 5432), { undelayed })
+    deployed = await deployment('postgres')
+    proxy = await postgresProxy({ undelayed })
     const shared = env()
-    a = await startServer({ shared: { db }, env: shared, startBackground: true })
-    b = await startServer({ shared: { db, handle: db.open({ via: proxy }) }, env: shared, startBackground: true })
+    a = await deployed.instance({ env: shared })
+    b = await deployed.instance({ env: shared, via: proxy })
     admin = (await a.createOrg()).key
     // B's pool opens its connections before the network slows down.
     await Promise.all(Array.from({ length: 5 }, () => b.api('GET', '/keys', { key: admin })))
@@ -47,11 +46,8 @@ describe.runIf(engines.includes('postgres')).each(variants)('a cold cache miss r
   })
   afterAll(async () => {
     proxy.delay(0)
-    await b.close()
-    await a.close()
+    await deployed.close()
     await proxy.close()
-    await db.handle.close()
-    await db.drop()
   })
 
   it(`refuses the revoked key from the acknowledgement on, in every one of ${TRIALS} trials`, async () => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrganization } from '../src/cli.js'
 import { loadConfig } from '../src/core/config.js'
 import { builtInModules, migrate } from '../src/server.js'
-import { createTestDatabase, engines, postgresUrl, startServer, type TestDatabase, type TestServer } from './harness.js'
-import { tcpProxy, type TcpProxy } from './tcp-proxy.js'
+import { createTestDatabase, deployment, engines, postgresUrl, type Deployment, type TestDatabase, type TestServer } from './harness.js'
+import { postgresProxy, type TcpProxy } from './tcp-proxy.js'
 
 const root = path.resolve(import.meta.dirname, '..')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -46,20 +46,17 @@ async function untilOk(ok: () => Promise<boolean>, withinMs: number): Promise<nu
 }
 
 describe.runIf(engines.includes('postgres'))('PostgreSQL unreachable', () => {
-  let db: TestDatabase
+  let deployed: Deployment
   let proxy: TcpProxy
   let server: TestServer
   beforeAll(async () => {
-    db = await createTestDatabase('postgres')
-    const target = new URL(postgresUrl!)
-    proxy = await tcpProxy(target.hostname, Number(target.port || 5432))
-    server = await startServer({ shared: { db, handle: db.open({ via: proxy }) }, startBackground: true })
+    deployed = await deployment('postgres')
+    proxy = await postgresProxy()
+    server = await deployed.instance({ via: proxy })
   })
   afterAll(async () => {
-    await server.close()
+    await deployed.close()
     await proxy.close()
-    await db.handle.close()
-    await db.drop()
   })
 
   it('answers 503 service_unavailable with Retry-After, serves keys it has cached, and is not ready; all works again within 5 s', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, engines, redisPrefix, startServer, type TestDatabase, type TestServer } from './harness.js'
+import { deployment, engines, redisPrefix, type Deployment, type Engine, type TestServer } from './harness.js'
 import { startPrivateRedis, type PrivateRedis } from './redis-server.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -34,32 +34,34 @@ async function readiness(url: string): Promise<{ status: number; body: { status:
   return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, string> } }
 }
 
-// The database is PostgreSQL when there is one, so its LISTEN/NOTIFY can stand in for Redis.
-const engine = engines.includes('postgres') ? 'postgres' : 'sqlite'
-
-describe(`Redis faults, fail-open (${engine})`, () => {
-  let redis: PrivateRedis
-  let db: TestDatabase
-  let a: TestServer
-  let b: TestServer
-  let key: string
-
+/** Two instances on one database and a private Redis, for the enclosing describe block. */
+function twoInstancesOnPrivateRedis(engine: Engine, extra: Record<string, string> = {}): { redis: PrivateRedis; a: TestServer; b: TestServer } {
+  const ctx = {} as { redis: PrivateRedis; a: TestServer; b: TestServer; deployed: Deployment }
   beforeAll(async () => {
-    redis = await startPrivateRedis()
-    db = await createTestDatabase(engine)
-    // A limit the load never reaches: these tests are about waiting, not refusing.
-    const env = { REDIS_URL: redis.url, PORTICO_REDIS_PREFIX: redisPrefix(), PORTICO_RATE_LIMITS: 'general=1000000/60' }
-    a = await startServer({ shared: { db }, env, startBackground: true })
-    b = await startServer({ shared: { db }, env, startBackground: true })
-    key = (await a.createOrg()).key
+    ctx.redis = await startPrivateRedis()
+    ctx.deployed = await deployment(engine)
+    const env = { REDIS_URL: ctx.redis.url, PORTICO_REDIS_PREFIX: redisPrefix(), ...extra }
+    ctx.a = await ctx.deployed.instance({ env })
+    ctx.b = await ctx.deployed.instance({ env })
   })
   afterAll(async () => {
-    redis.thaw()
-    await b?.close()
-    await a?.close()
-    await redis?.stop()
-    await db?.handle.close()
-    await db?.drop()
+    ctx.redis?.thaw()
+    await ctx.deployed?.close()
+    await ctx.redis?.stop()
+  })
+  return ctx
+}
+
+// The database is PostgreSQL when there is one, so its LISTEN/NOTIFY can stand in for Redis.
+const engine: Engine = engines.includes('postgres') ? 'postgres' : 'sqlite'
+
+describe(`Redis faults, fail-open (${engine})`, () => {
+  // A limit the load never reaches: these tests are about waiting, not refusing.
+  const ctx = twoInstancesOnPrivateRedis(engine, { PORTICO_RATE_LIMITS: 'general=1000000/60' })
+  let redis: PrivateRedis, a: TestServer, b: TestServer, key: string
+  beforeAll(async () => {
+    ;({ redis, a, b } = ctx)
+    key = (await a.createOrg()).key
   })
 
   it('Redis stopped: requests keep being served without waiting, and the instance stays ready with Redis degraded', async () => {
@@ -121,27 +123,10 @@ describe(`Redis faults, fail-open (${engine})`, () => {
 })
 
 describe('Redis down with no other channel (two instances on one SQLite file)', () => {
-  let redis: PrivateRedis
-  let db: TestDatabase
-  let a: TestServer
-  let b: TestServer
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis()
-    db = await createTestDatabase('sqlite')
-    const env = { REDIS_URL: redis.url, PORTICO_REDIS_PREFIX: redisPrefix() }
-    a = await startServer({ shared: { db }, env, startBackground: true })
-    b = await startServer({ shared: { db }, env, startBackground: true })
-  })
-  afterAll(async () => {
-    await b?.close()
-    await a?.close()
-    await redis?.stop()
-    await db?.handle.close()
-    await db?.drop()
-  })
+  const ctx = twoInstancesOnPrivateRedis('sqlite')
 
   it('keys are cached for 1 s at most meanwhile, so a revocation on one instance is enforced by the other within about a second', async () => {
+    const { redis, a, b } = ctx
     const { key: admin } = await a.createOrg()
     const minted = await a.api('POST', '/keys', { key: admin, body: { name: 'revoked while nothing carries it' } })
     expect((await timed(b.url, minted.body.key)).status).toBe(200)

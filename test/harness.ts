@@ -161,3 +161,30 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   }
   return server
 }
+
+/** One test database and the instances started on it, as a deployment of several would run. */
+export interface Deployment {
+  db: TestDatabase
+  /** Another instance, with background work started, on its own handle (through `via`, a proxy, if given). */
+  instance(options?: { env?: Record<string, string>; via?: { host: string; port: number } }): Promise<TestServer>
+  /** Closes the instances, the last started first, then drops the database. */
+  close(): Promise<void>
+}
+
+export async function deployment(engine: Engine): Promise<Deployment> {
+  const db = await createTestDatabase(engine)
+  const instances: TestServer[] = []
+  return {
+    db,
+    async instance({ env, via } = {}) {
+      const server = await startServer({ shared: { db, handle: db.open(via ? { via } : {}) }, env, startBackground: true })
+      instances.push(server)
+      return server
+    },
+    async close() {
+      for (const server of instances.reverse()) await server.close()
+      await db.handle.close()
+      await db.drop()
+    },
+  }
+}

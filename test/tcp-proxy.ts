@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { postgresUrl } from './harness.js'
 
 /**
  * A TCP hop between Portico and a service (PostgreSQL, Redis) that a test controls, to stage the
@@ -99,4 +100,10 @@ export async function tcpProxy(targetHost: string, targetPort: number, options: 
       if (relay.listening) await new Promise<void>((resolve) => relay.close(() => resolve()))
     },
   }
+}
+
+/** A proxy in front of the tests' PostgreSQL (PORTICO_TEST_POSTGRES_URL). */
+export function postgresProxy(options: { undelayed?: RegExp } = {}): Promise<TcpProxy> {
+  const target = new URL(postgresUrl!)
+  return tcpProxy(target.hostname, Number(target.port || 5432), options)
 }

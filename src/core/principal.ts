@@ -30,6 +30,8 @@ export interface UserPrincipal {
   email: string
   role: 'owner' | 'admin' | 'member'
   scopes: readonly Scope[]
+  /** The organisation's status, read with the session: a suspended one's users may read, not write. */
+  orgStatus: 'active' | 'suspended'
 }
 
 export type Audience = 'org' | 'reseller'

@@ -31,6 +31,8 @@ export function authRoutes(kit: DashboardKit) {
 
     app.get('/login', async (c) => {
       if (await deps.sessions.find(kit.sessionToken(c))) return c.redirect(safeNext(c.req.query('next')) ?? '/keys')
+      // Signed in, but in no organisation yet: only invitations to answer.
+      if (await deps.sessions.findAccount(kit.sessionToken(c))) return c.redirect('/invitations')
       return kit.html(c, <LoginPage csrf={kit.preToken(c)} next={safeNext(c.req.query('next'))} notSetUp={await noOrganizations()} />)
     })
 
@@ -54,17 +56,19 @@ export function authRoutes(kit: DashboardKit) {
       const user = await deps.db.selectFrom('users').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst()
       // An unknown e-mail costs the same scrypt work as a wrong password, so timing tells nothing.
       const ok = await verifyPassword(String(form.get('password') ?? ''), user?.password_hash ?? DUMMY_HASH)
-      const orgs = ok && user ? await deps.sessions.orgsOf(user.id) : []
       if (!user || !ok) return again('That e-mail and password do not match.', 401)
-      if (orgs.length === 0) return again('Your account belongs to no organisation any more. Ask an Owner to invite you again.', 403)
-      await kit.signIn(c, user.id, orgs[0]!.id)
-      return c.redirect(next ?? '/keys', 303)
+      const [orgs, invited] = await Promise.all([deps.sessions.orgsOf(user.id), deps.members.invitations.countForUser(user.id)])
+      if (orgs.length === 0 && invited === 0) return again('Your account belongs to no organisation any more. Ask an Owner to invite you again.', 403)
+      // No organisation yet: the session only reaches the invitations page until one is accepted.
+      await kit.signIn(c, user.id, orgs[0]?.id ?? '')
+      // Pending invitations come first after signing in, so nobody misses one.
+      return c.redirect(orgs.length === 0 || (invited > 0 && !next) ? '/invitations' : (next ?? '/keys'), 303)
     })
 
     app.post(
       '/logout',
       kit.limit,
-      kit.signedIn(async (c) => {
+      kit.signedInAccount(async (c) => {
         await kit.signOut(c)
         return c.redirect('/login', 303)
       }),

@@ -18,7 +18,7 @@ import type { CoreDb } from '../storage/db.js'
 import type { FirstRun } from './first-run.js'
 import type { Viewer } from './layout.js'
 import { MessagePage } from './pages/auth.js'
-import type { SessionStore } from './session-store.js'
+import type { Account, SessionStore } from './session-store.js'
 
 export interface DashboardDeps {
   db: CoreDb
@@ -61,7 +61,7 @@ export const looksLikeEmail = (s: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s
 export function principalOf(me: Pick<SignedIn, 'session'>): UserPrincipal {
   const { session } = me
   const scopes = session.role === 'member' ? (['read'] as const) : allScopes
-  return { kind: 'user', orgId: session.orgId, userId: session.userId, email: session.email, role: session.role, scopes: [...scopes] }
+  return { kind: 'user', orgId: session.orgId, userId: session.userId, email: session.email, role: session.role, scopes: [...scopes], orgStatus: session.orgStatus }
 }
 
 /** Request plumbing shared by the dashboard's routes: sessions, CSRF, rendering and calling operations. */
@@ -144,10 +144,43 @@ export class DashboardKit {
         }
         form = posted
       }
-      const orgs = await this.deps.sessions.orgsOf(session.userId)
+      const [orgs, invitations] = await Promise.all([this.deps.sessions.orgsOf(session.userId), this.deps.members.invitations.countForUser(session.userId)])
       const org = orgs.find((o) => o.id === session.orgId)!
-      const me: SignedIn = { session, orgs, org, form, canManage: session.role !== 'member', principal: principalOf({ session }) }
+      const me: SignedIn = { session, orgs, org, form, invitations, canManage: session.role !== 'member', principal: principalOf({ session }) }
       return handler(c, me)
+    }
+  }
+
+  /**
+   * Like `signedIn`, for the pages a user needs before they belong to any organisation (their
+   * invitations): a session is enough, with the same CSRF check on every POST.
+   */
+  signedInAccount(handler: (c: Ctx, account: Account, form: FormData) => Response | Promise<Response>) {
+    return async (c: Ctx): Promise<Response> => {
+      const account = await this.deps.sessions.findAccount(this.sessionToken(c))
+      if (!account) {
+        if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+        return this.html(c, <MessagePage title="Signed out" message="Your session has ended. Sign in again." />, 401)
+      }
+      let form = new FormData()
+      if (c.req.method === 'POST') {
+        const posted = await c.req.formData().catch(() => undefined)
+        if (!posted || !sameSecret(String(posted.get('_csrf') ?? ''), account.csrf)) {
+          return this.html(c, <MessagePage title="Request refused" message="The form is missing its security token. Reload the page and try again." />, 403)
+        }
+        form = posted
+      }
+      return handler(c, account, form)
+    }
+  }
+
+  /**
+   * A suspended organisation is read-only for its people too: the executor refuses writes through
+   * operations, and the dashboard's own forms (members) ask here.
+   */
+  assertWritable(me: SignedIn): void {
+    if (me.session.orgStatus === 'suspended') {
+      throw new ApiError('organization_suspended', `${me.org.name} is suspended: nothing can be changed until it is resumed`)
     }
   }
 

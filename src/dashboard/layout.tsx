@@ -9,6 +9,8 @@ export interface Viewer {
   session: Session
   org: OrgChoice
   orgs: OrgChoice[]
+  /** Pending invitations to other organisations, announced on every page until answered. */
+  invitations?: number
 }
 
 const nav = [
@@ -50,7 +52,13 @@ export const Page: FC<PageProps> = ({ title, me, current, location, children }) 
       {me ? <TopBar me={me} current={current} /> : null}
       {me?.org.status === 'suspended' ? (
         <p class="banner" role="status">
-          {me.org.name} is suspended: its API keys are refused until it is resumed.
+          {me.org.name} is suspended: its API keys are refused and nothing can be changed until it is resumed.
+        </p>
+      ) : null}
+      {me?.invitations ? (
+        <p class="banner" role="status">
+          You have {me.invitations === 1 ? 'an invitation' : `${me.invitations} invitations`} to join{' '}
+          {me.invitations === 1 ? 'another organisation' : 'other organisations'}. <a href="/invitations">Review {me.invitations === 1 ? 'it' : 'them'}</a>
         </p>
       ) : null}
       <main id="main" class={me ? 'app' : 'narrow'}>

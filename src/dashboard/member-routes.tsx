@@ -12,6 +12,7 @@ import { MembersPage, removeQuestion } from './pages/members.js'
 type Ctx = Context<HttpEnv>
 type Extra = { link?: { email: string; url: string | null }; error?: string; notice?: string }
 
+
 /**
  * Members: invite by one-time link, change roles, remove. The rules a role cannot bypass live
  * here and in MemberService: only an Owner grants, changes or removes Owner, nobody changes their
@@ -20,13 +21,16 @@ type Extra = { link?: { email: string; url: string | null }; error?: string; not
 export function memberRoutes(kit: DashboardKit) {
   const { members } = kit.deps
 
-  const page = async (c: Ctx, me: SignedIn, extra: Extra = {}, status = 200) =>
-    kit.html(c, <MembersPage me={me} members={await members.list(me.session.orgId)} location={c.req.method === 'POST' ? '/members' : undefined} {...extra} />, status)
+  const page = async (c: Ctx, me: SignedIn, extra: Extra = {}, status = 200) => {
+    const [list, invited] = await Promise.all([members.list(me.session.orgId), members.invitations.forOrganization(me.session.orgId)])
+    return kit.html(c, <MembersPage me={me} members={list} invited={invited} location={c.req.method === 'POST' ? '/members' : undefined} {...extra} />, status)
+  }
 
   /** Runs a change as the signed-in user, audited in the same transaction; errors become the page's message. */
   const change = async (c: Ctx, me: SignedIn, fn: (tx: TransactionScope) => Promise<Extra>) => {
     try {
       if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins manage members')
+      kit.assertWritable(me)
       const extra = await runInTransaction(kit.deps.tx, me.principal, kit.meta(c), me.session.orgId, fn)
       return await page(c, me, extra, extra.link ? 201 : 200)
     } catch (error) {
@@ -72,8 +76,9 @@ export function memberRoutes(kit: DashboardKit) {
           if (!looksLikeEmail(email)) throw new ApiError('validation_error', 'Give a valid e-mail address', { fields: { email: 'is invalid' } })
           if (!roles.includes(role)) throw new ApiError('validation_error', 'Choose Owner, Admin or Member', { fields: { role: 'is invalid' } })
           if (role === 'owner' && me.session.role !== 'owner') throw new ApiError('insufficient_scope', 'Only an Owner can add another Owner')
-          const result = await members.provision(tx, me.session.orgId, { email, name, role })
-          return { link: { email, url: result.setupUrl } }
+          const done = await members.provision(tx, me.session.orgId, { email, name, role }, me.session.email)
+          // Only what was typed: whether the person is known elsewhere, and as whom, stays theirs.
+          return { link: { email, url: done.kind === 'created' ? done.setupUrl : null } }
         }),
       ),
     )
@@ -101,11 +106,20 @@ export function memberRoutes(kit: DashboardKit) {
         change(c, me, async (tx) => {
           const member = await target(tx.db, me, c.req.param('userId')!)
           if (member.status !== 'invited') throw new ApiError('conflict', `${member.email} has already chosen a password`)
-          // Earlier unused links stop working: only the newest one is in anyone's hands.
-          await coreDb(tx.db).deleteFrom('setup_tokens').where('org_id', '=', me.session.orgId).where('user_id', '=', member.user_id).where('used_at', 'is', null).execute()
-          const link = await members.issueSetupLink(tx, me.session.orgId, member.user_id)
+          const link = await members.reissueSetupLink(tx, me.session.orgId, member.user_id)
           await tx.audit({ action: 'member.setup_link_issued', targetType: 'user', targetId: member.user_id, details: { email: member.email } })
           return { link: { email: member.email, url: link.url } }
+        }),
+      ),
+    )
+
+    app.post(
+      '/members/invitations/:id/cancel',
+      kit.limit,
+      kit.signedIn((c, me) =>
+        change(c, me, async (tx) => {
+          const cancelled = await members.invitations.cancel(tx, me.session.orgId, c.req.param('id')!)
+          return { notice: `The invitation for ${cancelled.email} was withdrawn.` }
         }),
       ),
     )

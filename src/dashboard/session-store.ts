@@ -14,7 +14,12 @@ export interface Session {
   name: string
   /** The user's role in the session's current organisation, read afresh on every request. */
   role: Role
+  /** Whether that organisation is suspended (read-only for everyone), read afresh too. */
+  orgStatus: 'active' | 'suspended'
 }
+
+/** A signed-in user, whether or not they belong to an organisation yet (a new user with only invitations). */
+export type Account = Pick<Session, 'userId' | 'csrf' | 'email' | 'name'>
 
 export interface OrgChoice {
   id: string
@@ -27,6 +32,7 @@ export interface OrgChoice {
 export class SessionStore {
   constructor(private readonly db: CoreDb) {}
 
+  /** `orgId` is empty for a user who belongs to no organisation yet and signs in to answer invitations. */
   async create(userId: string, orgId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url')
     const at = Date.now()
@@ -53,11 +59,25 @@ export class SessionStore {
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .innerJoin('memberships', (j) => j.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.org_id', '=', 'sessions.org_id'))
-      .select(['sessions.user_id', 'sessions.org_id', 'sessions.csrf', 'users.email', 'users.name', 'memberships.role'])
+      .innerJoin('organizations', 'organizations.id', 'sessions.org_id')
+      .select(['sessions.user_id', 'sessions.org_id', 'sessions.csrf', 'users.email', 'users.name', 'memberships.role', 'organizations.status'])
       .where('sessions.token_hash', '=', hash(token))
       .where('sessions.expires_at', '>', now())
       .executeTakeFirst()
-    return row && { userId: row.user_id, orgId: row.org_id, csrf: row.csrf, email: row.email, name: row.name, role: row.role }
+    return row && { userId: row.user_id, orgId: row.org_id, csrf: row.csrf, email: row.email, name: row.name, role: row.role, orgStatus: row.status }
+  }
+
+  /** The session's user, in an organisation or not: for the invitations page, which needs no organisation. */
+  async findAccount(token: string | undefined): Promise<Account | undefined> {
+    if (!token) return undefined
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.user_id', 'sessions.csrf', 'users.email', 'users.name'])
+      .where('sessions.token_hash', '=', hash(token))
+      .where('sessions.expires_at', '>', now())
+      .executeTakeFirst()
+    return row && { userId: row.user_id, csrf: row.csrf, email: row.email, name: row.name }
   }
 
   /** Every organisation the user belongs to, oldest membership first (the one a sign-in opens). */

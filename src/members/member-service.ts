@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
-import { coreDb, now, type CoreTables, type MembershipsTable, type UsersTable } from '../storage/db.js'
+import { coreDb, now, type CoreDb, type CoreTables, type MembershipsTable, type UsersTable } from '../storage/db.js'
+import { InvitationService } from './invitation-service.js'
 import { hashPassword } from './password.js'
 
 export type Role = MembershipsTable['role']
@@ -21,50 +22,73 @@ export interface MemberView {
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
 /**
- * Users and their roles in organisations. Provisioning (by a reseller, an Admin's invitation or the
- * first-run setup) creates the user and membership at once and returns a one-time setup link.
+ * The organisation that created a user: their oldest membership. A user without a password only
+ * ever joins one organisation (invitations need a signed-in user), so this is the one whose setup
+ * links may set their password.
+ */
+async function homeOrganization(db: CoreDb, userId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('org_id')
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('org_id')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.org_id
+}
+
+/** What adding an e-mail to an organisation did: a new account with a setup link, or an invitation to accept. */
+export type Provisioned =
+  | { kind: 'created'; userId: string; createdAt: string; setupUrl: string; expiresAt: string }
+  | { kind: 'invited'; userId: string; createdAt: string; invitationId: string; expiresAt: string }
+
+/**
+ * Users and their roles in organisations. Users are global, one per e-mail, so an organisation
+ * that adds an e-mail never gets a way into an account that exists already: a new e-mail becomes
+ * a user with a one-time setup link, an existing one gets an invitation that they accept (or
+ * decline) while signed in.
  */
 export class MemberService {
+  readonly invitations: InvitationService
+
   constructor(
     private readonly db: Kysely<CoreTables>,
     /** Read at use: the base URL may be settled only once the server listens. */
     private readonly urls: { readonly publicUrl: string },
-  ) {}
+  ) {
+    this.invitations = new InvitationService(db)
+  }
 
   /**
-   * Adds a user to an organisation. A new user (or one who never set a password) gets a one-time
-   * setup link (7 days); a user who already has a password gets none and signs in as before, so
-   * provisioning someone's e-mail can never reset their password. 409 if already a member.
+   * Adds an e-mail to an organisation. A new e-mail becomes a user and a member at once, with a
+   * one-time setup link (7 days). An e-mail that is already a user, with or without a password,
+   * member elsewhere or not, gets a pending invitation instead: no link, nothing that sets a
+   * credential. 409 if already a member or already invited here. `invitedBy` is shown to the invitee.
    */
-  async provision(
-    tx: TransactionScope,
-    orgId: string,
-    input: { email: string; name: string; role: Role },
-  ): Promise<{ member: MemberView; setupUrl: string | null; expiresAt: string | null }> {
+  async provision(tx: TransactionScope, orgId: string, input: { email: string; name: string; role: Role }, invitedBy: string): Promise<Provisioned> {
     const db = coreDb(tx.db)
     const email = input.email.trim().toLowerCase()
-    // Insert-or-keep in one statement, so two provisionings of one address cannot both create it.
-    await db
-      .insertInto('users')
-      .values({ id: randomUUID(), email, name: input.name, password_hash: null, created_at: now() } satisfies UsersTable)
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute()
-    const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow()
     const createdAt = now()
-    const added = await db
-      .insertInto('memberships')
-      .values({ org_id: orgId, user_id: user.id, role: input.role, created_at: createdAt })
-      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
-      .returning('user_id')
+    // Insert-or-keep in one statement: of two provisionings of one new address, exactly one creates it.
+    const created = await db
+      .insertInto('users')
+      .values({ id: randomUUID(), email, name: input.name, password_hash: null, created_at: createdAt } satisfies UsersTable)
+      .onConflict((oc) => oc.column('email').doNothing())
+      .returning('id')
       .executeTakeFirst()
-    if (!added) throw new ApiError('conflict', `${email} is already a member of this organisation`)
-    const link = user.password_hash ? null : await this.issueSetupLink(tx, orgId, user.id)
-    await tx.audit({ action: 'member.added', targetType: 'user', targetId: user.id, orgId, details: { email, role: input.role } })
-    return {
-      member: { user_id: user.id, email, name: user.name, role: input.role, status: user.password_hash ? 'active' : 'invited', created_at: createdAt },
-      setupUrl: link?.url ?? null,
-      expiresAt: link?.expiresAt ?? null,
+    if (created) {
+      await db.insertInto('memberships').values({ org_id: orgId, user_id: created.id, role: input.role, created_at: createdAt }).execute()
+      const link = await this.issueSetupLink(tx, orgId, created.id)
+      await tx.audit({ action: 'member.added', targetType: 'user', targetId: created.id, orgId, details: { email, role: input.role } })
+      return { kind: 'created', userId: created.id, createdAt, setupUrl: link.url, expiresAt: link.expiresAt }
     }
+    const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()
+    const member = await db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('user_id', '=', user.id).executeTakeFirst()
+    if (member) throw new ApiError('conflict', `${email} is already a member of this organisation`)
+    const invitation = await this.invitations.create(tx, { orgId, userId: user.id, email, name: input.name, role: input.role, invitedBy })
+    await tx.audit({ action: 'member.invited', targetType: 'user', targetId: user.id, orgId, details: { email, role: input.role } })
+    return { kind: 'invited', userId: user.id, createdAt, invitationId: invitation.id, expiresAt: invitation.expires_at }
   }
 
   async issueSetupLink(tx: TransactionScope, orgId: string, userId: string): Promise<{ url: string; expiresAt: string }> {
@@ -74,9 +98,31 @@ export class MemberService {
     return { url: `${this.urls.publicUrl}/setup/${token}`, expiresAt }
   }
 
-  /** The user a setup link is for, if it is unused and unexpired. */
-  async findSetupLink(token: string): Promise<{ userId: string; orgId: string; email: string; name: string } | undefined> {
-    const row = await this.db
+  /**
+   * A fresh setup link for a member who has not chosen a password, replacing their unused ones.
+   * Only the organisation that created the account may: any other would be setting the password
+   * of someone else's invitee.
+   */
+  async reissueSetupLink(tx: TransactionScope, orgId: string, userId: string): Promise<{ url: string; expiresAt: string }> {
+    const db = coreDb(tx.db)
+    const user = await db.selectFrom('users').select(['email', 'password_hash']).where('id', '=', userId).executeTakeFirst()
+    if (!user) throw new ApiError('not_found', 'Member not found')
+    if (user.password_hash) throw new ApiError('conflict', 'This member has already chosen a password')
+    if ((await homeOrganization(db, userId)) !== orgId) {
+      throw new ApiError('conflict', 'This person was invited to Portico by another organisation; they choose a password from that invitation')
+    }
+    // Earlier unused links stop working: only the newest one is in anyone's hands.
+    await db.deleteFrom('setup_tokens').where('org_id', '=', orgId).where('user_id', '=', userId).where('used_at', 'is', null).execute()
+    return this.issueSetupLink(tx, orgId, userId)
+  }
+
+  /**
+   * The user a setup link is for, if it is unused and unexpired, the user still has no password,
+   * and the link's organisation is the one that created the account (a link another organisation
+   * obtained before invitations existed sets nothing).
+   */
+  async findSetupLink(token: string, db: CoreDb = this.db): Promise<{ userId: string; orgId: string; email: string; name: string } | undefined> {
+    const row = await db
       .selectFrom('setup_tokens')
       .innerJoin('users', 'users.id', 'setup_tokens.user_id')
       .select(['setup_tokens.user_id', 'setup_tokens.org_id', 'users.email', 'users.name'])
@@ -85,11 +131,16 @@ export class MemberService {
       .where('setup_tokens.expires_at', '>', now())
       .where('users.password_hash', 'is', null)
       .executeTakeFirst()
-    return row && { userId: row.user_id, orgId: row.org_id, email: row.email, name: row.name }
+    if (!row || (await homeOrganization(db, row.user_id)) !== row.org_id) return undefined
+    return { userId: row.user_id, orgId: row.org_id, email: row.email, name: row.name }
   }
 
-  /** Uses a setup link once: exactly one caller sets the password. */
+  /**
+   * Uses a setup link once: exactly one caller sets the password. The link is checked before the
+   * password is hashed, so posting to a dead link costs no scrypt work.
+   */
   async completeSetup(token: string, password: string): Promise<{ userId: string; orgId: string } | undefined> {
+    if (!(await this.findSetupLink(token))) return undefined
     const passwordHash = await hashPassword(password)
     return this.db.transaction().execute(async (trx) => {
       const used = await trx
@@ -100,7 +151,7 @@ export class MemberService {
         .where('expires_at', '>', now())
         .returning(['user_id', 'org_id'])
         .executeTakeFirst()
-      if (!used) return undefined
+      if (!used || (await homeOrganization(trx, used.user_id)) !== used.org_id) return undefined
       // A setup link only ever sets a first password; it is never a way to change one.
       const set = await trx
         .updateTable('users')

@@ -5,7 +5,7 @@ import type { Scope } from '../core/scopes.js'
 import type { KeyService } from '../keys/key-service.js'
 import type { KeyRow, RateLimitOverride } from '../keys/key-store.js'
 import type { Cursor } from '../core/pagination.js'
-import type { MemberService, MemberView, Role } from '../members/member-service.js'
+import type { MemberService, Provisioned, Role } from '../members/member-service.js'
 import { coreDb } from '../storage/db.js'
 import type { OrgStatus, ResellerOrgRow, ResellerStore } from './reseller-store.js'
 
@@ -99,12 +99,9 @@ export class ResellerService {
     )
   }
 
-  async provisionUser(
-    ctx: OperationContext,
-    orgId: string,
-    input: { email: string; name: string; role: Role },
-  ): Promise<{ member: MemberView; setupUrl: string | null; expiresAt: string | null }> {
-    return this.#inOrganization(ctx, orgId, (tx) => this.members.provision(tx, orgId, input))
+  /** A new e-mail gets an account and a setup link; an existing user an invitation to accept (shown to them as from the provider). */
+  async provisionUser(ctx: OperationContext, orgId: string, input: { email: string; name: string; role: Role }): Promise<Provisioned> {
+    return this.#inOrganization(ctx, orgId, (tx) => this.members.provision(tx, orgId, input, "the organisation's provider"))
   }
 
   /** An organisation key minted on the organisation's behalf; its creator is the reseller key. */

@@ -41,7 +41,11 @@ export const ResellerUserSchema = z
     email: z.string(),
     name: z.string(),
     role: RoleSchema,
-    status: z.enum(['active', 'invited']).openapi({ description: '`invited` until the user has used a setup link.' }),
+    status: z.enum(['active', 'invited', 'pending']).openapi({
+      description:
+        '`invited`: a new user who has not used their setup link yet; `active`: a member who has a password; ' +
+        '`pending` (only in the answer to provisioning): an existing user invited to the organisation, a member once they accept.',
+    }),
     created_at: Timestamp.openapi({ description: 'When the user joined this organisation.' }),
   })
   .openapi('ResellerUser')
@@ -52,13 +56,16 @@ export const ProvisionedUserSchema = ResellerUserSchema.extend({
     .nullable()
     .openapi({
       description:
-        'One-time link where the user sets a password. Shown in this response only; null in an idempotent replay, ' +
-        'and null for a user who already has a password (they sign in with it).',
+        'One-time link where a new user chooses a password. Shown in this response only; null in an idempotent replay, ' +
+        'and null for an e-mail that already has a Portico account (they accept the invitation when signed in).',
     }),
   setup_url_expires_at: Timestamp.nullable(),
+  invitation_expires_at: Timestamp.nullable()
+    .optional()
+    .openapi({ description: 'For `status: "pending"`: until when the invitation can be accepted (30 days).' }),
 }).openapi('ProvisionedUser')
 
-export function toUserView(orgId: string, member: Omit<MemberRow, 'id'>): z.infer<typeof ResellerUserSchema> {
+export function toUserView(orgId: string, member: Omit<MemberRow, 'id' | 'status'> & { status: 'active' | 'invited' | 'pending' }): z.infer<typeof ResellerUserSchema> {
   return {
     user_id: member.user_id,
     object: 'user',

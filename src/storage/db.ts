@@ -99,6 +99,18 @@ export interface SetupTokensTable {
   used_at: string | null
 }
 
+export interface InvitationsTable {
+  id: string
+  org_id: string
+  user_id: string
+  email: string
+  name: string
+  role: 'owner' | 'admin' | 'member'
+  invited_by: string
+  created_at: string
+  expires_at: string
+}
+
 export interface UsageDailyTable {
   org_id: string
   key_id: string
@@ -127,6 +139,7 @@ export interface CoreTables {
   sessions: SessionsTable
   first_run: FirstRunTable
   setup_tokens: SetupTokensTable
+  invitations: InvitationsTable
   organizations: OrganizationsTable
   users: UsersTable
   memberships: MembershipsTable

@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
+import type { InvitationsTable } from '../../storage/db.js'
 import { CopyField, Csrf, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
 import { PostButton, type Question } from './confirm.js'
 
@@ -14,6 +15,8 @@ const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
 interface MembersPageProps {
   me: Viewer & { canManage: boolean }
   members: MemberView[]
+  /** Invitations sent to people who already have a Portico account, waiting for their answer. */
+  invited?: Pick<InvitationsTable, 'id' | 'email' | 'name' | 'role' | 'created_at' | 'expires_at'>[]
   /** A one-time setup link just issued: shown in this answer only. */
   link?: { email: string; url: string | null } | undefined
   error?: string | undefined
@@ -21,7 +24,7 @@ interface MembersPageProps {
   location?: string | undefined
 }
 
-export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, notice, location }) => {
+export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], link, error, notice, location }) => {
   const isOwner = me.session.role === 'owner'
   return (
     <Page title="Members" me={me} current="/members" location={location}>
@@ -37,7 +40,10 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, no
               <CopyField id="invite-link" label="Invitation link" value={link.url} primary />
             </>
           ) : (
-            <p>They already have a Portico password and can sign in now.</p>
+            <p>
+              {link.email} already has a Portico account, so no link is needed: the invitation waits for them to accept it when they sign in. They
+              become a member once they do.
+            </p>
           )}
         </div>
       ) : null}
@@ -136,6 +142,37 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, link, error, no
           </tbody>
         </table>
       </div>
+      {invited.length > 0 ? (
+        <div class="table-wrap">
+          <h2>Invitations awaiting an answer</h2>
+          <table>
+            <caption class="sr-only">Pending invitations to {me.org.name}</caption>
+            <TableHead columns={['Name', 'E-mail', 'Role', 'Sent', 'Expires']} actions={me.canManage} />
+            <tbody>
+              {invited.map((i) => (
+                <tr>
+                  <th scope="row">{i.name}</th>
+                  <td>{i.email}</td>
+                  <td>{roleNames[i.role]}</td>
+                  <td>
+                    <When at={i.created_at} />
+                  </td>
+                  <td>
+                    <When at={i.expires_at} />
+                  </td>
+                  {me.canManage ? (
+                    <td class="actions">
+                      <PostButton me={me} action={`/members/invitations/${i.id}/cancel`} class="small danger" label={`Withdraw the invitation for ${i.email}`}>
+                        Withdraw
+                      </PostButton>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
     </Page>
   )
 }

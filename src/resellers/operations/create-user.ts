@@ -11,8 +11,12 @@ export const createUser = defineOperation({
   audience: 'reseller',
   summary: 'Provision a user in an organisation',
   description:
-    'Adds the user with a role (default `member`) and answers a one-time `setup_url` where they set a password: ' +
-    'hand it to the user now, it is not shown again. A user already in the organisation is 409 `conflict`.',
+    'Adds a person by e-mail with a role (default `member`). An e-mail new to Portico becomes a user and a member at once, with ' +
+    'a one-time `setup_url` where they choose a password (`status: "invited"`): hand it to them now, it is not shown again. ' +
+    'An e-mail that already has a Portico account (in any organisation, with or without a password yet) is never given a link: ' +
+    'it gets an invitation that the user accepts or declines when signed in to the dashboard (`status: "pending"`, `setup_url: null`), ' +
+    'and becomes a member only on accepting. The answer repeats what you sent, never what is stored about the person. ' +
+    'A member of the organisation, or someone with a pending invitation to it, is 409 `conflict`.',
   scope: 'admin',
   params: OrgIdParams,
   body: z.object({
@@ -24,11 +28,12 @@ export const createUser = defineOperation({
   secretFields: ['setup_url'],
   errors: ['not_found', 'conflict'],
   handler: async (input, ctx) => {
-    const { member, setupUrl, expiresAt } = await ctx.services.resellers.provisionUser(ctx, input.id, {
-      email: input.email,
-      name: input.name,
-      role: input.role,
-    })
-    return { ...toUserView(input.id, member), setup_url: setupUrl, setup_url_expires_at: isoTimestamp(expiresAt) }
+    const email = input.email.trim().toLowerCase()
+    const done = await ctx.services.resellers.provisionUser(ctx, input.id, { email, name: input.name, role: input.role })
+    // Only what the caller sent, and what this call did: the stored user's name and state stay private.
+    const echo = { user_id: done.userId, email, name: input.name, role: input.role, created_at: done.createdAt }
+    return done.kind === 'created'
+      ? { ...toUserView(input.id, { ...echo, status: 'invited' }), setup_url: done.setupUrl, setup_url_expires_at: isoTimestamp(done.expiresAt) }
+      : { ...toUserView(input.id, { ...echo, status: 'pending' }), setup_url: null, setup_url_expires_at: null, invitation_expires_at: isoTimestamp(done.expiresAt) }
   },
 })

@@ -5,6 +5,7 @@ import { membersMigration } from './003-members.js'
 import { usageMigration } from './005-usage.js'
 import { sessionsMigration } from './006-sessions.js'
 import { webhookAttemptsMigration } from './007-webhook-attempts.js'
+import { invitationsMigration } from './008-invitations.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const porticoMigrations: Record<string, Migration> = {
   '005-usage': usageMigration,
   '006-sessions': sessionsMigration,
   '007-webhook-attempts': webhookAttemptsMigration,
+  '008-invitations': invitationsMigration,
 }

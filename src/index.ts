@@ -16,3 +16,4 @@ export { PaginationQuery, page, encodeCursor, decodeCursor, toPage, beforeCursor
 export { orgIdOf, type Principal } from './core/principal.js'
 export { scopes, type Scope } from './core/scopes.js'
 export type { UploadedFile } from './http/read-body.js'
+export { WorkerPool, WorkerTaskError, siblingModule, type WorkerPoolOptions, type WorkerFailure } from './workers/worker-pool.js'

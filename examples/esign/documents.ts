@@ -92,15 +92,22 @@ export interface NewDocument {
   title: string
   fileName: string
   bytes: Uint8Array
-  /** Which request field carried the file, so an error names it. */
-  fileField?: string
+  /** From `inspectPdf` (an upload, checked before the transaction opens) or the checked source it is copied from. */
+  pageCount: number
   recipients: (NewRecipient & { fields?: PlacedField[] })[]
   templateId?: string | null
 }
 
-/** Checks the PDF before anything is written, so a refused upload leaves no row behind. */
+/**
+ * Checks an uploaded file on the PDF worker, before any transaction opens: a refused upload
+ * leaves no row behind, and a slow parse holds no database connection.
+ */
+export async function checkedUpload(bytes: Uint8Array, field: string): Promise<{ bytes: Uint8Array; pageCount: number }> {
+  return { bytes, pageCount: await inspectPdf(bytes, field) }
+}
+
 export async function createDocument(tx: TransactionScope, orgId: string, input: NewDocument): Promise<LoadedDocument> {
-  const pageCount = await inspectPdf(input.bytes, input.fileField)
+  const pageCount = input.pageCount
   const at = now()
   const doc: DocumentsTable = {
     id: randomUUID(),

@@ -6,6 +6,7 @@
 import { defineModule } from '../../src/index.js'
 import { directLinkPages } from './direct-link-page.js'
 import { esignMigrations } from './migrations.js'
+import { closePdfWorkers, warmPdfWorkers } from './pdf.js'
 import { createDirectLink } from './operations/create-direct-link.js'
 import { createDocumentOp } from './operations/create-document.js'
 import { createEmbedToken } from './operations/create-embed-token.js'
@@ -51,6 +52,9 @@ export const esignModule = defineModule({
   // `send` is also a Portico default; declaring it keeps the product's own limit visible here.
   limitClasses: [{ name: 'send', limit: 30, windowSeconds: 60 }],
   pages: [...signingPages, ...directLinkPages],
+  // PDF worker threads: one loaded at start, all ended with the server.
+  start: warmPdfWorkers,
+  stop: closePdfWorkers,
   tags: [
     { name: 'Documents', description: 'Upload a PDF, add recipients and fields, send it, collect signatures.' },
     { name: 'Templates', description: 'Reusable documents: generate and send, or share a public direct link.' },

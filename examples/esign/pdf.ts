@@ -1,75 +1,80 @@
-import { PDFDocument, rgb, StandardFonts, type PDFFont } from 'pdf-lib'
-import { ApiError } from '../../src/index.js'
+import { ApiError, siblingModule, WorkerPool, WorkerTaskError } from '../../src/index.js'
+import type { InspectResult, PdfTask } from './pdf-worker.js'
 import type { FieldsTable, RecipientsTable } from './tables.js'
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024
+/** What every stream of an uploaded PDF may decode to, in total: a decompression bomb stops here. */
+export const MAX_DECODED_BYTES = 100 * 1024 * 1024
+export const MAX_PAGES = 500
+/** Per PDF task (parse or stamp), on a worker thread; past it the worker is terminated. */
+export const PDF_TASK_TIMEOUT_MS = 20_000
+/** The PDF worker's V8 heap; decoded stream bytes are held to MAX_DECODED_BYTES besides. */
+export const PDF_WORKER_HEAP_MB = 512
 
-/** A real PDF: the magic bytes and a successful parse, at most 10 MB. Returns its page count. */
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
+
+// One pool for the process, started on the first PDF: parsing never runs on the event loop.
+const workers = new WorkerPool<PdfTask, InspectResult | Uint8Array>({
+  module: siblingModule(import.meta.url, 'pdf-worker'),
+  name: 'esign-pdf',
+  timeoutMs: PDF_TASK_TIMEOUT_MS,
+  resourceLimits: { maxOldGenerationSizeMb: PDF_WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64 },
+})
+
+/** Loads a PDF worker ahead of the first upload (the module's start). */
+export const warmPdfWorkers = (): void => workers.warm()
+
+/** Shuts the PDF workers down (the module's stop); a later PDF starts a new one. */
+export const closePdfWorkers = (): Promise<void> => workers.close()
+
+/** A pool failure as an answer: a file that cannot be read within the limits is the client's problem. */
+function workerProblem(error: unknown, field: string): never {
+  if (!(error instanceof WorkerTaskError)) throw error
+  if (error.reason === 'busy' || error.reason === 'closed') {
+    throw new ApiError('service_unavailable', 'Too many PDFs are being processed right now; retry shortly')
+  }
+  const why =
+    error.reason === 'timeout'
+      ? `could not be read within ${PDF_TASK_TIMEOUT_MS / 1000} s`
+      : error.reason === 'resources'
+        ? `needs more than ${PDF_WORKER_HEAP_MB} MB of memory to read`
+        : 'could not be read'
+  throw new ApiError('validation_error', `${field} ${why}`, { fields: { [field]: `${why}; simplify the PDF or split it` } })
+}
+
+/**
+ * A real PDF: the magic bytes, streams that decode to at most 100 MB, at most 500 pages and a
+ * successful parse, all off the event loop. Returns its page count.
+ */
 export async function inspectPdf(bytes: Uint8Array, field = 'file'): Promise<number> {
   if (bytes.byteLength > MAX_FILE_BYTES) throw new ApiError('payload_too_large', `${field} is over 10 MB`, { fields: { [field]: 'must be at most 10 MB' } })
   if (bytes.byteLength === 0) throw new ApiError('validation_error', `${field} is empty`, { fields: { [field]: 'is empty' } })
   // The magic bytes alone would let any file named .pdf through; the parse alone is slower to refuse junk.
   const magic = Buffer.from(bytes.subarray(0, 5)).toString('latin1')
   if (magic !== '%PDF-') throw new ApiError('validation_error', `${field} is not a PDF`, { fields: { [field]: 'must be a PDF file' } })
+  let result: InspectResult
   try {
-    const pdf = await PDFDocument.load(bytes, { updateMetadata: false })
-    const pages = pdf.getPageCount()
-    if (pages === 0) throw new Error('no pages')
-    return pages
-  } catch {
-    throw new ApiError('validation_error', `${field} is not a readable PDF`, { fields: { [field]: 'is a damaged, empty or encrypted PDF' } })
+    result = (await workers.run({ kind: 'inspect', bytes, maxDecodedBytes: MAX_DECODED_BYTES, maxPages: MAX_PAGES })) as InspectResult
+  } catch (error) {
+    workerProblem(error, field)
   }
+  if (result.ok) return result.pages
+  const why = {
+    damaged: 'is a damaged, empty or encrypted PDF',
+    decoded_size: `decompresses to more than ${mb(MAX_DECODED_BYTES)}`,
+    pages: `has more than ${MAX_PAGES} pages`,
+  }[result.problem]
+  throw new ApiError('validation_error', `${field} ${why}`, { fields: { [field]: why } })
 }
 
-/**
- * The standard PDF fonts only know Western European characters (WinAnsi). A name beyond them is
- * stamped with accents dropped or `?` in their place; the exact name stays in the PDF's metadata.
- */
-function printable(font: PDFFont, text: string): string {
-  const fits = (s: string) => {
-    try {
-      font.encodeText(s)
-      return true
-    } catch {
-      return false
-    }
-  }
-  return [...text]
-    .map((ch) => {
-      if (fits(ch)) return ch
-      const bare = ch.normalize('NFKD').replace(/\p{M}/gu, '')
-      return bare && fits(bare) ? bare : '?'
-    })
-    .join('')
-}
-
-const initials = (name: string) => name.split(/\s+/).map((w) => w[0]?.toUpperCase() ?? '').join('')
-
-/** Stamps each signer's typed name (and dates) into their fields; the result is the completed PDF. */
+/** Stamps each signer's typed name (and dates) into their fields, on the PDF worker; the result is the completed PDF. */
 export async function stampSignatures(original: Uint8Array, recipients: RecipientsTable[], fields: FieldsTable[], completedAt: Date): Promise<Uint8Array> {
-  const pdf = await PDFDocument.load(original)
-  const script = await pdf.embedFont(StandardFonts.TimesRomanItalic)
-  const plain = await pdf.embedFont(StandardFonts.Helvetica)
-  const byId = new Map(recipients.map((r) => [r.id, r]))
-  for (const field of fields) {
-    const signer = byId.get(field.recipient_id)
-    if (!signer?.signature_name) continue
-    const page = pdf.getPage(field.page - 1)
-    const text = {
-      SIGNATURE: signer.signature_name,
-      INITIALS: initials(signer.signature_name),
-      DATE: (signer.signed_at ?? completedAt.toISOString()).slice(0, 10),
-      TEXT: signer.signature_name,
-    }[field.type]
-    const font = field.type === 'SIGNATURE' || field.type === 'INITIALS' ? script : plain
-    const size = Math.max(6, Math.min(field.height * 0.6, 28))
-    page.drawText(printable(font, text), { x: field.x + 2, y: field.y + (field.height - size) / 2, size, font, color: rgb(0.05, 0.1, 0.45) })
-    if (field.type === 'SIGNATURE') {
-      page.drawLine({ start: { x: field.x, y: field.y }, end: { x: field.x + field.width, y: field.y }, thickness: 0.5, color: rgb(0.3, 0.3, 0.3) })
+  try {
+    return (await workers.run({ kind: 'stamp', original, recipients, fields, completedAt: completedAt.toISOString() })) as Uint8Array
+  } catch (error) {
+    if (error instanceof WorkerTaskError && (error.reason === 'busy' || error.reason === 'closed')) {
+      throw new ApiError('service_unavailable', 'Too many PDFs are being processed right now; retry shortly')
     }
+    throw error
   }
-  const signers = recipients.filter((r) => r.signature_name).map((r) => `${r.signature_name} <${r.email}> at ${r.signed_at}`)
-  pdf.setSubject(`Signed by ${signers.join('; ')}`)
-  pdf.setModificationDate(completedAt)
-  return pdf.save()
 }

@@ -33,6 +33,6 @@ export async function generateFromTemplate(
   }
   const orgId = template.org_id
   const recipients = slots.map((slot, i) => ({ ...slot, name: people[i]?.name ?? slot.name, email: people[i]?.email ?? slot.email }))
-  const created = await createDocument(tx, orgId, { title, fileName: template.file_name, bytes: template.file, recipients, templateId: template.id })
+  const created = await createDocument(tx, orgId, { title, fileName: template.file_name, bytes: template.file, pageCount: template.page_count, recipients, templateId: template.id })
   return sendDocument(tx, orgId, created.doc.id, publicUrl)
 }

@@ -1,5 +1,5 @@
 import { ApiError, defineOperation, orgIdOf, z, type UploadedFile } from '../../../src/index.js'
-import { createDocument, view } from '../documents.js'
+import { checkedUpload, createDocument, view } from '../documents.js'
 import { MAX_FILE_BYTES } from '../pdf.js'
 import { DocumentSchema, RecipientInput } from '../schemas.js'
 
@@ -45,8 +45,8 @@ export const createDocumentOp = defineOperation({
       throw new ApiError('validation_error', 'file is required: upload it as file, or send file_base64', { fields: { file: 'give exactly one of file or file_base64' } })
     }
     const upload = input.file
-      ? { bytes: input.file.bytes, fileName: input.file.filename || `${input.title.slice(0, 80)}.pdf`, fileField: 'file' }
-      : { bytes: decodeBase64(input.file_base64!), fileName: `${input.title.slice(0, 80)}.pdf`, fileField: 'file_base64' }
+      ? { ...(await checkedUpload(input.file.bytes, 'file')), fileName: input.file.filename || `${input.title.slice(0, 80)}.pdf` }
+      : { ...(await checkedUpload(decodeBase64(input.file_base64!), 'file_base64')), fileName: `${input.title.slice(0, 80)}.pdf` }
     const loaded = await ctx.transaction((tx) => createDocument(tx, orgIdOf(ctx.principal), { title: input.title, recipients: input.recipients ?? [], ...upload }))
     return view(loaded)
   },

@@ -21,6 +21,8 @@ export const duplicateDocument = defineOperation({
         title: `${source.doc.title} (copy)`.slice(0, 300),
         fileName: source.doc.file_name,
         bytes: file,
+        // Checked when it was uploaded; a copy needs no second parse.
+        pageCount: source.doc.page_count,
         recipients: source.recipients.map((r) => ({
           name: r.name,
           email: r.email,

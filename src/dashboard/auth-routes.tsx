@@ -90,6 +90,8 @@ export function authRoutes(kit: DashboardKit) {
     )
 
     app.post('/setup/first-run/:token', kit.limit, async (c) => {
+      // The token first: a post to a used or made-up link costs a look-up, never a password hash.
+      if (!(await deps.firstRun.valid(c.req.param('token')))) return usedFirstRun(c)
       const form = await c.req.formData()
       const values = { org: formText(form, 'org'), name: formText(form, 'name'), email: formText(form, 'email').toLowerCase() }
       const again = (error: string, status: number) => kit.html(c, <FirstRunPage csrf={kit.preToken(c)} action={c.req.path} error={error} values={values} />, status)

@@ -42,6 +42,8 @@ export class FirstRun {
 
   /** Exactly one caller uses the link; it creates the organisation, its Owner and the audit row together. */
   async complete(token: string, input: FirstRunInput, meta: RequestMeta = systemMeta('first-run')): Promise<{ userId: string; orgId: string } | undefined> {
+    // Checked before the (deliberately slow) hash, so posts to a dead link cost no scrypt work.
+    if (!(await this.valid(token))) return undefined
     const passwordHash = await hashPassword(input.password)
     // No principal yet (nobody is signed in), but the audit rows still say where the request came from.
     return runInTransaction(this.tx, null, meta, null, async (scope) => {

@@ -57,12 +57,12 @@ import {
 import { Redis } from 'ioredis'
 import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
+import { pageContexts } from './pages/page-context.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { migrateToLatest } from './storage/migrate.js'
 import { porticoMigrations } from './storage/migrations/index.js'
 import { createPostgresDatabase } from './storage/postgres.js'
 import { createSqliteDatabase } from './storage/sqlite.js'
-import { runInTransaction, systemMeta } from './core/transaction.js'
 import './orgs/services.js'
 import './members/services.js'
 import './keys/services.js'
@@ -341,15 +341,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     log,
     trustProxy: config.trustProxy,
     pages: modules.flatMap((m) => m.pages ?? []),
-    pageContext: (requestId, clientIp) => ({
-      db,
-      dialect,
-      publicUrl: config.publicUrl,
-      log,
-      requestId,
-      clientIp,
-      transaction: (orgId, fn) => runInTransaction({ db, outbox, auditWriter }, null, { ...systemMeta(requestId), clientIp }, orgId, fn),
-    }),
+    pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, urls: config }),
     mounts,
   })
 

@@ -1,6 +1,6 @@
-import type { PageContext, PageSpec } from '../../src/index.js'
+import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { logSigningLinks } from './documents.js'
-import { escapeHtml, htmlPage, notValidPage, oneLine, readForm } from './html.js'
+import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
 import { generateFromTemplate } from './templates.js'
 import { esignDb } from './tables.js'
 import { hashToken } from './tokens.js'
@@ -17,13 +17,21 @@ async function directLinkPage(request: Request, params: Record<string, string>, 
     ? await esignDb(ctx.db).selectFrom('esign_templates').selectAll().where('direct_link_hash', '=', hashToken(token)).executeTakeFirst()
     : undefined
   if (!template) return notValidPage()
+  if (await ctx.isSuspended(template.org_id)) return unavailablePage()
   if (request.method === 'GET') return directForm(template.title)
 
   const form = await readForm(request)
   const name = oneLine(form?.get('name'), 200)
   const email = oneLine(form?.get('email'), 254).toLowerCase()
   if (name.length < 2 || !EMAIL.test(email)) return directForm(template.title, 'Enter your full name and a valid e-mail address.')
-  const sent = await ctx.transaction(template.org_id, (tx) => generateFromTemplate(tx, template, template.title, [{ name, email }], ctx.publicUrl))
+  let sent
+  try {
+    sent = await ctx.transaction(template.org_id, (tx) => generateFromTemplate(tx, template, template.title, [{ name, email }], ctx.publicUrl))
+  } catch (error) {
+    // Suspended since the look above: the transaction refused and wrote nothing.
+    if (error instanceof ApiError && error.code === 'organization_suspended') return unavailablePage()
+    throw error
+  }
   logSigningLinks(ctx.log, sent)
   // 303: the browser follows with a GET, so reloading the signing page never creates a second document.
   return new Response(null, { status: 303, headers: { location: sent.links.get(sent.loaded.recipients[0]!.id)!, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } })

@@ -43,6 +43,14 @@ export function htmlPage(title: string, body: string, options: PageOptions = {})
 export const notValidPage = (): Response =>
   htmlPage('Link not valid', '<h1>This link is not valid</h1><p class="muted">It may have been replaced by a newer one. Ask the sender for a new link.</p>', { status: 404 })
 
+/** A suspended organisation's pages: nothing can be read, signed or created until it is resumed. */
+export const unavailablePage = (): Response =>
+  htmlPage(
+    'Unavailable',
+    '<h1>This service is unavailable</h1><p class="muted">The organisation that sent this link is not available at the moment, so nothing can be signed or created here. Try again later, or contact the sender.</p>',
+    { status: 403 },
+  )
+
 const FORM_LIMIT = 16 * 1024
 
 /** The posted form, read with a small cap: these pages take no uploads and need no more. */

@@ -1,6 +1,6 @@
 import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { loadFile } from './documents.js'
-import { escapeHtml, htmlPage, notValidPage, oneLine, readForm } from './html.js'
+import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
 import { findByToken, recordAnswer, type SigningTarget } from './signing.js'
 
 /**
@@ -12,6 +12,7 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
   const embed = new URL(request.url).searchParams.get('embed') === '1'
   const target = await findByToken(ctx.db, token)
   if (!target) return notValidPage()
+  if (await ctx.isSuspended(target.recipient.org_id)) return unavailablePage()
   const { recipient, loaded } = target
   if (loaded.doc.status !== 'PENDING' || recipient.status !== 'PENDING') return answeredPage(token, target, embed, request.method === 'POST' ? 409 : 200)
   if (recipient.role === 'VIEWER') {
@@ -35,6 +36,8 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
     const next = after.doc.status === 'COMPLETED' ? 'Everyone has signed: the document is complete.' : 'Waiting for the other signers.'
     return htmlPage('Signed', `<h1 class="ok">Signed. Thank you, ${escapeHtml(name)}.</h1><p>${title}</p><p class="muted">${next}</p>`, { embed })
   } catch (error) {
+    // Suspended between the look and the write: the transaction refused, nothing was recorded.
+    if (error instanceof ApiError && error.code === 'organization_suspended') return unavailablePage()
     if (!(error instanceof ApiError && error.code === 'conflict')) throw error
     // Someone answered first (another tab, another signer's decline): show where things stand now.
     const now = await findByToken(ctx.db, token)
@@ -46,6 +49,7 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
 async function signingPdf(_request: Request, params: Record<string, string>, ctx: PageContext): Promise<Response> {
   const target = await findByToken(ctx.db, params.token ?? '')
   if (!target) return notValidPage()
+  if (await ctx.isSuspended(target.recipient.org_id)) return unavailablePage()
   const file = await loadFile(ctx.db, target.recipient.org_id, target.recipient.document_id)
   const bytes = file.status === 'COMPLETED' && file.completed_file ? file.completed_file : file.file
   return new Response(bytes as Uint8Array<ArrayBuffer>, {

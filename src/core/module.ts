@@ -25,6 +25,9 @@ export interface PageContext {
   log: Logger
   requestId: string
   clientIp: string
+  /** Whether the organisation is suspended: its public pages then answer that it is unavailable. */
+  isSuspended(orgId: string): Promise<boolean>
+  /** One transaction on the organisation's behalf; 403 `organization_suspended` (nothing written) while it is suspended. */
   transaction<T>(orgId: string, fn: (tx: TransactionScope) => Promise<T>): Promise<T>
 }
 

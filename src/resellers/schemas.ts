@@ -13,7 +13,7 @@ export const ResellerOrganizationSchema = z
     object: z.literal('organization'),
     name: z.string(),
     external_id: z.string().nullable().openapi({ description: 'Your own id for this customer; unique among your organisations.' }),
-    status: z.enum(['active', 'suspended']).openapi({ description: "`suspended`: the organisation's keys answer 403 `organization_suspended`." }),
+    status: z.enum(['active', 'suspended']).openapi({ description: "`suspended`: the organisation's keys answer 403 `organization_suspended`, its dashboard users can read but not write, and its public signing pages and direct links are unavailable." }),
     rate_limits: z.record(z.string(), RateLimitOverrideSchema).openapi({ description: 'Per-class limits for every key of the organisation.' }),
     created_at: Timestamp,
   })

@@ -95,6 +95,11 @@ export class OperationExecutor {
     if (op.scope !== null && !principal.scopes.includes(op.scope)) {
       throw new ApiError('insufficient_scope', `This operation needs the "${op.scope}" scope`)
     }
+    // Keys of a suspended organisation never get this far (authentication refuses them); its
+    // dashboard users may still look, but write nothing.
+    if (principal.kind === 'user' && principal.orgStatus === 'suspended' && op.method !== 'get') {
+      throw new ApiError('organization_suspended', 'The organisation is suspended: nothing can be changed until it is resumed')
+    }
   }
 
   isCallable(op: Operation, principal: Principal): boolean {

@@ -29,6 +29,7 @@ describe('configuration', () => {
       ['PORTICO_WEBHOOKS_ALLOW_PRIVATE', 'yes'],
       ['REDIS_URL', 'not a url'],
       ['PORTICO_KEY_PREFIX', 'Bad_Prefix'],
+      ['PORTICO_TRUST_PROXY', 'yes'],
     ] as const) {
       const res = cli(['start'], { [name]: value })
       expect(res.code, name).not.toBe(0)

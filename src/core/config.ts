@@ -45,7 +45,11 @@ export interface PorticoConfig {
   keepAliveTimeoutSeconds: number
   /** Seconds a SIGTERM gives requests, webhook attempts and flushes before the process exits. */
   shutdownTimeoutSeconds: number
-  trustProxy: boolean
+  /**
+   * Proxies in front of Portico: the client address is the N-th `X-Forwarded-For` entry from the
+   * right (each proxy appends the address it was reached from); 0 takes the socket's address.
+   */
+  trustProxy: number
 }
 
 type Env = Record<string, string | undefined>
@@ -64,6 +68,15 @@ function parseInteger(variable: string, value: string | undefined, fallback: num
   const n = Number(value)
   if (n < min || n > max) throw new ConfigError(variable, `expected ${min}…${max}, got ${n}`)
   return n
+}
+
+/** `0`/`false` (the default), `1`/`true`, or a number of proxies. */
+function parseTrustProxy(value: string | undefined): number {
+  const v = value?.trim().toLowerCase() ?? ''
+  if (v === '' || v === 'false') return 0
+  if (v === 'true') return 1
+  if (/^\d{1,2}$/.test(v)) return Number(v)
+  throw new ConfigError('PORTICO_TRUST_PROXY', `expected the number of proxies in front of Portico (0, 1, 2…), true (1) or false (0), got "${value}"`)
 }
 
 const PREFIX = /^[a-z][a-z0-9]{1,15}$/
@@ -164,6 +177,6 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     databasePoolSize: parseInteger('PORTICO_DATABASE_POOL_SIZE', env.PORTICO_DATABASE_POOL_SIZE, 10, 1, 1000),
     keepAliveTimeoutSeconds: parseInteger('PORTICO_KEEP_ALIVE_TIMEOUT', env.PORTICO_KEEP_ALIVE_TIMEOUT, 65, 1, 3600),
     shutdownTimeoutSeconds: parseInteger('PORTICO_SHUTDOWN_TIMEOUT', env.PORTICO_SHUTDOWN_TIMEOUT, 10, 2, 600),
-    trustProxy: parseBoolean('PORTICO_TRUST_PROXY', env.PORTICO_TRUST_PROXY, false),
+    trustProxy: parseTrustProxy(env.PORTICO_TRUST_PROXY),
   }
 }

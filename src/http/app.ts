@@ -13,7 +13,8 @@ import { securityHeaders } from './middleware/security-headers.js'
 export type RouteMount = (app: Hono<HttpEnv>) => void
 
 export interface HttpAppDeps extends MountDeps {
-  trustProxy: boolean
+  /** Proxies in front of the server (PORTICO_TRUST_PROXY): where the client address is read from. */
+  trustProxy: number
   pages: PageSpec[]
   pageContext: (requestId: string, clientIp: string) => PageContext
   /** Routes outside the operation registry: docs, health probes, metrics, MCP, dashboard. */

@@ -341,7 +341,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     log,
     trustProxy: config.trustProxy,
     pages: modules.flatMap((m) => m.pages ?? []),
-    pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, urls: config }),
+    pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config }),
     mounts,
   })
 

@@ -8,6 +8,24 @@ import { hashToken } from './tokens.js'
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/
 
 /**
+ * Each visit creates and sends a document, for anyone who has the link: at most this many per link
+ * and per client address, and each one counts in the `send` class of the template's organisation.
+ */
+export const DIRECT_LINK_LIMITS = {
+  perLink: { limit: 100, windowSeconds: 3600 },
+  perAddress: { limit: 10, windowSeconds: 3600 },
+}
+
+function tooManyPage(retryAfter: number): Response {
+  const minutes = Math.ceil(retryAfter / 60)
+  return htmlPage(
+    'Try again later',
+    `<h1>Too many documents from this link</h1><p class="muted">Try again in ${minutes} minute${minutes > 1 ? 's' : ''}.</p>`,
+    { status: 429, headers: { 'retry-after': String(retryAfter) } },
+  )
+}
+
+/**
  * `/d/{token}`: a template's public link. A visitor gives a name and e-mail, becomes the template's
  * first signer on a new document (sent at once), and is taken to its signing page.
  */
@@ -24,6 +42,12 @@ async function directLinkPage(request: Request, params: Record<string, string>, 
   const name = oneLine(form?.get('name'), 200)
   const email = oneLine(form?.get('email'), 254).toLowerCase()
   if (name.length < 2 || !EMAIL.test(email)) return directForm(template.title, 'Enter your full name and a valid e-mail address.')
+  const admitted = await ctx.spend([
+    { name: 'direct_link', bucket: template.id, ...DIRECT_LINK_LIMITS.perLink },
+    { name: 'direct_link_address', bucket: ctx.clientIp, ...DIRECT_LINK_LIMITS.perAddress },
+    { limitClass: 'send', orgId: template.org_id },
+  ])
+  if (!admitted.allowed) return tooManyPage(admitted.retryAfter)
   let sent
   try {
     sent = await ctx.transaction(template.org_id, (tx) => generateFromTemplate(tx, template, template.title, [{ name, email }], ctx.publicUrl))

@@ -17,6 +17,7 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
 
 export interface PageOptions {
   status?: number
+  headers?: Record<string, string>
   /** Inside a customer's product (an embed token's link): any site may frame the page. */
   embed?: boolean
 }
@@ -36,6 +37,7 @@ export function htmlPage(title: string, body: string, options: PageOptions = {})
       // frame-ancestors decides framing wherever CSP is understood (it overrides Portico's default
       // X-Frame-Options: DENY, which still guards browsers too old to know it).
       'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; base-uri 'none'; frame-ancestors ${options.embed ? '*' : "'none'"}`,
+      ...options.headers,
     },
   })
 }

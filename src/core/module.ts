@@ -17,6 +17,17 @@ export interface LimitClassSpec {
   windowSeconds: number
 }
 
+/**
+ * A quota a public page spends from: a named limit of the page's own per bucket (a link, a client
+ * address), or a rate-limit class of an organisation, counted across all its public pages with the
+ * limit that applies to it (its reseller's, else the deployer's).
+ */
+export type PageQuota =
+  | { name: string; bucket: string; limit: number; windowSeconds: number }
+  | { limitClass: string; orgId: string }
+
+export type PageAdmission = { allowed: true } | { allowed: false; retryAfter: number; name: string }
+
 /** What a public (unauthenticated) page handler gets: no principal, but the same database and outbox. */
 export interface PageContext {
   db: AnyDb
@@ -25,6 +36,11 @@ export interface PageContext {
   log: Logger
   requestId: string
   clientIp: string
+  /**
+   * Spends one request from each quota with the limiter operations use, all or none: a page that
+   * writes for anonymous visitors answers 429 with `Retry-After` when one is spent.
+   */
+  spend(quotas: PageQuota[]): Promise<PageAdmission>
   /** Whether the organisation is suspended: its public pages then answer that it is unavailable. */
   isSuspended(orgId: string): Promise<boolean>
   /** One transaction on the organisation's behalf; 403 `organization_suspended` (nothing written) while it is suspended. */

@@ -74,6 +74,6 @@ function directForm(title: string, error?: string): Response {
 }
 
 export const directLinkPages: PageSpec[] = [
-  { method: 'get', path: '/d/:token', handler: directLinkPage },
-  { method: 'post', path: '/d/:token', handler: directLinkPage },
+  { method: 'get', path: '/d/:token', handler: directLinkPage, secretParams: ['token'] },
+  { method: 'post', path: '/d/:token', handler: directLinkPage, secretParams: ['token'] },
 ]

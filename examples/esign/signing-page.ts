@@ -95,7 +95,7 @@ function answeredPage(token: string, { recipient, loaded }: SigningTarget, embed
 }
 
 export const signingPages: PageSpec[] = [
-  { method: 'get', path: '/sign/:token', handler: signingPage },
-  { method: 'post', path: '/sign/:token', handler: signingPage },
-  { method: 'get', path: '/sign/:token/document.pdf', handler: signingPdf },
+  { method: 'get', path: '/sign/:token', handler: signingPage, secretParams: ['token'] },
+  { method: 'post', path: '/sign/:token', handler: signingPage, secretParams: ['token'] },
+  { method: 'get', path: '/sign/:token/document.pdf', handler: signingPdf, secretParams: ['token'] },
 ]

@@ -51,6 +51,8 @@ export interface PageSpec {
   method: 'get' | 'post'
   /** Absolute path with `:param` segments, e.g. `/sign/:token`. */
   path: string
+  /** Parameters that are credentials (`['token']`): logs show them as `[redacted]`. */
+  secretParams?: string[]
   handler: (request: Request, params: Record<string, string>, ctx: PageContext) => Promise<Response>
 }
 

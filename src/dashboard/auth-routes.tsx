@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono'
 import type { HttpEnv } from '../http/env.js'
+import { secretParams } from '../http/middleware/secret-params.js'
 import { verifyPassword } from '../members/password.js'
 import type { RateLimitPolicy } from '../ratelimit/limiter.js'
 import { formText, looksLikeEmail, type DashboardKit } from './kit.js'
@@ -85,11 +86,11 @@ export function authRoutes(kit: DashboardKit) {
       }),
     )
 
-    app.get('/setup/first-run/:token', async (c) =>
+    app.get('/setup/first-run/:token', secretParams('token'), async (c) =>
       (await deps.firstRun.valid(c.req.param('token'))) ? kit.html(c, <FirstRunPage csrf={kit.preToken(c)} action={c.req.path} />) : usedFirstRun(c),
     )
 
-    app.post('/setup/first-run/:token', kit.limit, async (c) => {
+    app.post('/setup/first-run/:token', secretParams('token'), kit.limit, async (c) => {
       // The token first: a post to a used or made-up link costs a look-up, never a password hash.
       if (!(await deps.firstRun.valid(c.req.param('token')))) return usedFirstRun(c)
       const form = await c.req.formData()
@@ -107,13 +108,13 @@ export function authRoutes(kit: DashboardKit) {
       return c.redirect('/keys', 303)
     })
 
-    app.get('/setup/:token', async (c) => {
+    app.get('/setup/:token', secretParams('token'), async (c) => {
       const link = await deps.members.findSetupLink(c.req.param('token'))
       if (!link) return usedLink(c)
       return kit.html(c, <SetPasswordPage csrf={kit.preToken(c)} action={c.req.path} email={link.email} />)
     })
 
-    app.post('/setup/:token', kit.limit, async (c) => {
+    app.post('/setup/:token', secretParams('token'), kit.limit, async (c) => {
       const form = await c.req.formData()
       const link = await deps.members.findSetupLink(c.req.param('token'))
       if (!link) return usedLink(c)

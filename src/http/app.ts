@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { PageContext, PageSpec } from '../core/module.js'
 import type { OperationRegistry } from '../core/operation.js'
@@ -8,6 +8,7 @@ import { API_BASE, mountOperations, toHonoPath, type MountDeps } from './mount-o
 import { errorResponse, onError } from './on-error.js'
 import { requestId } from './middleware/request-id.js'
 import { requestLog } from './middleware/request-log.js'
+import { secretParams } from './middleware/secret-params.js'
 import { securityHeaders } from './middleware/security-headers.js'
 
 export type RouteMount = (app: Hono<HttpEnv>) => void
@@ -35,9 +36,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<HttpEnv> {
   for (const mount of deps.mounts) mount(app)
   mountOperations(app, deps)
   for (const page of deps.pages) {
-    app.on(page.method.toUpperCase(), page.path, (c) =>
-      page.handler(c.req.raw, c.req.param() as Record<string, string>, deps.pageContext(c.get('requestId'), c.get('clientIp'))),
-    )
+    const handler = (c: Context<HttpEnv>) => page.handler(c.req.raw, c.req.param() as Record<string, string>, deps.pageContext(c.get('requestId'), c.get('clientIp')))
+    if (page.secretParams?.length) app.on(page.method.toUpperCase(), page.path, secretParams(...page.secretParams), handler)
+    else app.on(page.method.toUpperCase(), page.path, handler)
   }
 
   const allowed = allowedMethods(deps.registry, deps.pages)

@@ -8,5 +8,7 @@ export interface HttpEnv {
     clientIp: string
     auth?: Authenticated
     operation?: Operation
+    /** The path as logs may show it: set by routes that declare secret parameters. */
+    logPath?: string
   }
 }

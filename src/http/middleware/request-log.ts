@@ -13,7 +13,7 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
     log.info({
       req_id: c.get('requestId'),
       method: c.req.method,
-      path: c.req.path,
+      path: c.get('logPath') ?? c.req.path,
       op: c.get('operation')?.id,
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,

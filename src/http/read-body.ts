@@ -67,7 +67,7 @@ async function parseMultipart(raw: Uint8Array, contentType: string): Promise<Rec
   } catch {
     throw new ApiError('validation_error', 'The multipart body could not be parsed', { fields: { '(body)': 'is not valid multipart/form-data' } })
   }
-  const out: Record<string, unknown> = {}
+  const out: Record<string, unknown> = Object.create(null)
   for (const [name, entry] of form.entries()) {
     const value: unknown =
       typeof entry === 'string'

@@ -5,7 +5,7 @@ import type { Principal } from '../core/principal.js'
 import { normalizeScopes, type Scope } from '../core/scopes.js'
 import { coreDb, now } from '../storage/db.js'
 import { generateKey } from './key-format.js'
-import { KeyStore, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
+import { KeyStore, parseRateLimits, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
 import { keyStatus, toKeyView } from './key-schema.js'
 
 export interface KeyInvalidation {
@@ -138,7 +138,7 @@ export class KeyService {
     }
     if (patch.rateLimits !== undefined) {
       // Merge-patch: a class set to null drops its override.
-      const merged: Record<string, RateLimitOverride> = current.rate_limits ? JSON.parse(current.rate_limits) : {}
+      const merged = parseRateLimits(current.rate_limits)
       for (const [name, value] of Object.entries(patch.rateLimits)) {
         if (value === null) delete merged[name]
         else merged[name] = value

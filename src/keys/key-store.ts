@@ -21,8 +21,10 @@ export function parseScopes(row: Pick<KeyRow, 'scopes'>): Scope[] {
   return JSON.parse(row.scopes) as Scope[]
 }
 
+/** Keyed by class names: no prototype, so a class called `constructor` is just that. */
 export function parseRateLimits(value: string | null): Record<string, RateLimitOverride> {
-  return value ? (JSON.parse(value) as Record<string, RateLimitOverride>) : {}
+  const limits = Object.create(null) as Record<string, RateLimitOverride>
+  return value ? Object.assign(limits, JSON.parse(value) as Record<string, RateLimitOverride>) : limits
 }
 
 type Db = Kysely<CoreTables>

@@ -18,6 +18,36 @@ export interface McpRouteDeps extends McpDeps {
 /** JSON-RPC framing around a tool's arguments. */
 const ENVELOPE_BYTES = 64 * 1024
 
+/**
+ * The SDK's own parsing drops a `__proto__` key from tool arguments, so a body REST refuses would
+ * run over MCP without it. A copy of the body (read up to the same cap; the SDK reads the other)
+ * keeps such arguments as sent, so validation sees them and refuses them as REST does.
+ */
+async function argumentsWithPrototypeKeys(request: Request, limit: number): Promise<Map<unknown, Record<string, unknown>> | undefined> {
+  if (!request.body) return undefined
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > limit) return undefined
+    chunks.push(chunk)
+  }
+  const text = Buffer.concat(chunks, size).toString('utf8')
+  if (!text.includes('"__proto__"')) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const found = new Map<unknown, Record<string, unknown>>()
+  for (const message of [parsed].flat() as { id?: unknown; method?: unknown; params?: { arguments?: unknown } }[]) {
+    const args = message?.params?.arguments
+    if (message?.method === 'tools/call' && args && typeof args === 'object' && Object.hasOwn(args, '__proto__')) found.set(message.id, args as Record<string, unknown>)
+  }
+  return found.size ? found : undefined
+}
+
 /** RFC 6750: a request without credentials gets the bare challenge; a bad key is an invalid token. */
 function challenge(error: ApiError): string {
   return error.code === 'missing_api_key' ? 'Bearer realm="portico"' : 'Bearer realm="portico", error="invalid_token"'
@@ -53,6 +83,8 @@ export function mcpRoutes(deps: McpRouteDeps) {
     c.set('auth', auth)
     const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
     const exchange: McpExchange = {}
+    const copy = c.req.raw.clone()
+    exchange.sentArguments = await argumentsWithPrototypeKeys(copy, maxRequestBodySize)
     const server = createMcpServer(deps, auth, meta, exchange)
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

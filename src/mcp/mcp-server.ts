@@ -25,6 +25,8 @@ export interface McpDeps {
 export interface McpExchange {
   /** `RateLimit-Policy` and `RateLimit` of the tool call, as REST answers them. */
   rateLimitHeaders?: Record<string, string>
+  /** Tool arguments exactly as sent, by JSON-RPC id, where the SDK's parsing would drop a `__proto__` key. */
+  sentArguments?: Map<unknown, Record<string, unknown>>
 }
 
 function envelopeResult(error: ApiError, requestId: string): CallToolResult {
@@ -77,7 +79,7 @@ export function createMcpServer(deps: McpDeps, auth: Authenticated, meta: Reques
       })),
   }))
 
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const op = registry.get(request.params.name)
     if (!op) return envelopeResult(new ApiError('not_found', `No tool named ${request.params.name}`), meta.requestId)
     const started = performance.now()
@@ -94,7 +96,7 @@ export function createMcpServer(deps: McpDeps, auth: Authenticated, meta: Reques
         if (error instanceof ApiError && error.headers) exchange.rateLimitHeaders = error.headers
         throw error
       }
-      const args = request.params.arguments ?? {}
+      const args = exchange.sentArguments?.get(extra.requestId) ?? request.params.arguments ?? {}
       checkSize(op, args)
       const raw = splitArguments(op, args)
       const result = await executor.run(op, auth.principal, raw, meta)

@@ -39,13 +39,14 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
 
 /** Splits a tool's arguments back into the parts REST would have received: path segments are strings. */
 export function splitArguments(op: Operation, args: Record<string, unknown>): Required<RawInput> {
-  const params: Record<string, string> = {}
-  const query: Record<string, string> = {}
-  const body: Record<string, unknown> = {}
+  // Keyed by the client's argument names: no prototype, so `__proto__` stays an argument (and is refused).
+  const params: Record<string, string> = Object.create(null)
+  const query: Record<string, string> = Object.create(null)
+  const body: Record<string, unknown> = Object.create(null)
   for (const [name, value] of Object.entries(args)) {
-    if (op.params && name in op.params.shape) {
+    if (op.params && Object.hasOwn(op.params.shape, name)) {
       if (value !== undefined && value !== null) params[name] = String(value)
-    } else if (op.query && name in op.query.shape) query[name] = value as string
+    } else if (op.query && Object.hasOwn(op.query.shape, name)) query[name] = value as string
     else body[name] = value
   }
   return { params, query, body }

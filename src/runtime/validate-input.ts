@@ -18,9 +18,32 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return node
 }
 
+/** Maps keyed by client input have no prototype: a field named `__proto__` is a field like any other. */
+const fieldMap = (): Record<string, string> => Object.create(null) as Record<string, string>
+
+/**
+ * Where a JSON body has a `__proto__` key (JSON.parse keeps it as an own property), as field
+ * paths. Validation would otherwise drop it silently inside records, or copy it onto a prototype.
+ * Iterative, so a deeply nested body cannot overflow the stack.
+ */
+function prototypeKeys(body: unknown): string[] {
+  const found: string[] = []
+  const stack: [unknown, (string | number)[]][] = [[body, []]]
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!
+    if (node === null || typeof node !== 'object') continue
+    if (Array.isArray(node)) node.forEach((item, i) => stack.push([item, [...path, i]]))
+    else {
+      if (Object.prototype.hasOwnProperty.call(node, '__proto__')) found.push(fieldPath([...path, '__proto__']))
+      for (const [key, value] of Object.entries(node)) if (value !== null && typeof value === 'object') stack.push([value, [...path, key]])
+    }
+  }
+  return found
+}
+
 /** zod issues → one `validation_error` whose `fields` names every offending field. */
 export function toValidationError(error: ZodError, input: unknown, prefix: (string | number)[] = []): ApiError {
-  const fields: Record<string, string> = {}
+  const fields = fieldMap()
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) fields[fieldPath([...prefix, ...issue.path, key])] = 'is not a known field'
@@ -60,11 +83,19 @@ export function validateInput(op: Operation, raw: RawInput): Record<string, unkn
     [op.body ? strictBody(op.body) : undefined, raw.body ?? {}],
   ]
   let failure: ApiError | undefined
-  const fields: Record<string, string> = {}
+  const fields = fieldMap()
   for (const [schema, value] of parts) {
     if (!schema) continue
-    if (schema === parts[2]![0] && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new ApiError('validation_error', 'The request body must be a JSON object', { fields: { '(body)': 'must be an object' } })
+    if (schema === parts[2]![0]) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new ApiError('validation_error', 'The request body must be a JSON object', { fields: { '(body)': 'must be an object' } })
+      }
+      const forbidden = prototypeKeys(value)
+      if (forbidden.length > 0) {
+        for (const path of forbidden) fields[path] = 'is not allowed'
+        failure = new ApiError('validation_error', `${forbidden[0]} is not allowed`)
+        continue
+      }
     }
     const result = schema.safeParse(value)
     if (result.success) Object.assign(out, result.data)

@@ -21,6 +21,12 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 /** Maps keyed by client input have no prototype: a field named `__proto__` is a field like any other. */
 const fieldMap = (): Record<string, string> => Object.create(null) as Record<string, string>
 
+/** What JSON.parse and form parsing build; an uploaded file's bytes (a Uint8Array) are not walked. */
+const isPlainObject = (node: object) => {
+  const proto: unknown = Object.getPrototypeOf(node)
+  return proto === Object.prototype || proto === null
+}
+
 /**
  * Where a JSON body has a `__proto__` key (JSON.parse keeps it as an own property), as field
  * paths. Validation would otherwise drop it silently inside records, or copy it onto a prototype.
@@ -33,7 +39,7 @@ function prototypeKeys(body: unknown): string[] {
     const [node, path] = stack.pop()!
     if (node === null || typeof node !== 'object') continue
     if (Array.isArray(node)) node.forEach((item, i) => stack.push([item, [...path, i]]))
-    else {
+    else if (isPlainObject(node)) {
       if (Object.prototype.hasOwnProperty.call(node, '__proto__')) found.push(fieldPath([...path, '__proto__']))
       for (const [key, value] of Object.entries(node)) if (value !== null && typeof value === 'object') stack.push([value, [...path, key]])
     }

@@ -52,7 +52,13 @@ async function inspect(task: Extract<PdfTask, { kind: 'inspect' }>): Promise<Ins
   } catch {
     return { ok: false, problem: 'damaged' }
   }
-  const pages = countPages(pdf, task.maxPages)
+  let pages: number | 'damaged'
+  try {
+    pages = countPages(pdf, task.maxPages)
+  } catch {
+    // No catalog, no page tree, a Kids that is not an array: pdf-lib loads more than it can use.
+    pages = 'damaged'
+  }
   if (pages === 'damaged' || pages === 0) return { ok: false, problem: 'damaged' }
   if (pages > task.maxPages) return { ok: false, problem: 'pages' }
   return { ok: true, pages }

@@ -11,13 +11,14 @@ export const RecipientInput = z.object({
   role: RoleSchema.default('SIGNER'),
 })
 
+/** JSON numbers only, as the OpenAPI document says: `true`, `""` or `[1]` are refused, never coerced. */
 export const FieldInput = z.object({
   type: FieldTypeSchema,
-  page: z.coerce.number().int().min(1),
-  x: z.coerce.number().min(0).max(10_000),
-  y: z.coerce.number().min(0).max(10_000),
-  width: z.coerce.number().positive().max(10_000),
-  height: z.coerce.number().positive().max(10_000),
+  page: z.number().int().min(1),
+  x: z.number().min(0).max(10_000),
+  y: z.number().min(0).max(10_000),
+  width: z.number().positive().max(10_000),
+  height: z.number().positive().max(10_000),
   recipientId: z.uuid(),
 })
 

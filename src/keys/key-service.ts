@@ -6,6 +6,7 @@ import { normalizeScopes, type Scope } from '../core/scopes.js'
 import { coreDb, now } from '../storage/db.js'
 import { generateKey } from './key-format.js'
 import { KeyStore, parseRateLimits, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
+import { isoTimestamp } from '../core/schema.js'
 import { keyStatus, toKeyView } from './key-schema.js'
 
 export interface KeyInvalidation {
@@ -99,6 +100,14 @@ export class KeyService {
     const old = await this.store.get(owner, id, coreDb(tx.db))
     if (!old) throw new ApiError('not_found', 'API key not found')
     if (keyStatus(old) !== 'active') throw new ApiError('conflict', `Only an active key can be rolled; this one is ${keyStatus(old)}`)
+    const endsAt = new Date(Date.now() + graceSeconds * 1000).toISOString()
+    // One live successor at most: a key in its grace period was rolled already.
+    if (old.revoked_at !== null) {
+      throw new ApiError('conflict', `This key was already rolled and stops working at ${isoTimestamp(old.revoked_at)}; roll its replacement instead`)
+    }
+    if (!(await this.store.scheduleRevocation(owner, id, endsAt, coreDb(tx.db)))) {
+      throw new ApiError('conflict', 'This key was rolled by another request just now; roll its replacement instead')
+    }
     const minted = await this.mint(tx, caller, owner, {
       name: old.name,
       scopes: parseScopes(old),
@@ -106,8 +115,6 @@ export class KeyService {
       rateLimits: old.rate_limits ? JSON.parse(old.rate_limits) : null,
       rolledFrom: old.id,
     })
-    const endsAt = new Date(Date.now() + graceSeconds * 1000).toISOString()
-    await this.store.revoke(owner, id, endsAt, coreDb(tx.db))
     await this.invalidation.invalidateKey(tx, id)
     await tx.audit({
       action: 'api_key.rolled',

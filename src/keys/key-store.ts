@@ -91,6 +91,15 @@ export class KeyStore {
     return row ? { row, changed: false } : undefined
   }
 
+  /**
+   * Sets the end of a key being rolled, only if nothing has set one yet: of two rolls of one key,
+   * exactly one gets the row (and mints its successor).
+   */
+  async scheduleRevocation(owner: KeyOwner, id: string, at: string, db: Db = this.db): Promise<KeyRow | undefined> {
+    const { column, value } = ownedBy(owner)
+    return db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where(column, '=', value).where('revoked_at', 'is', null).returningAll().executeTakeFirst()
+  }
+
   async update(
     owner: KeyOwner,
     id: string,

@@ -86,7 +86,8 @@ export function validateInput(op: Operation, raw: RawInput): Record<string, unkn
   const parts: [ZodObject | undefined, unknown][] = [
     [op.params, raw.params ?? {}],
     [op.query, raw.query ?? {}],
-    [op.body ? strictBody(op.body) : undefined, raw.body ?? {}],
+    // A body of `null` is a body, and not an object: only an absent (or empty) one means `{}`.
+    [op.body ? strictBody(op.body) : undefined, raw.body === undefined ? {} : raw.body],
   ]
   let failure: ApiError | undefined
   const fields = fieldMap()

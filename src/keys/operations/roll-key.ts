@@ -13,7 +13,8 @@ export const rollKey = defineOperation({
   summary: 'Roll an API key',
   description:
     'Mints a replacement (new id, same name, scopes and limits, `rolled_from` set) shown once, and revokes the old key ' +
-    'when the grace period ends (0, the default: now).',
+    'when the grace period ends (0, the default: now). A key that was already rolled (in its grace period) or is revoked is 409 `conflict`: ' +
+    'roll its replacement instead, so a key never has two live successors.',
   scope: 'admin',
   params: KeyIdParams,
   body: RollKeyBody,

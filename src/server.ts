@@ -251,7 +251,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
   const dispatcher = createDispatcher({ db, dialect, log, config, outbox })
-  const webhooks = new WebhookService(db, config.webhooksAllowPrivate, () => modules.flatMap((m) => m.events ?? []), () => dispatcher.nudge())
+  const webhooks = new WebhookService(db, config.webhooksAllowPrivate, () => modules.flatMap((m) => m.events ?? []), () => dispatcher.nudge(), config.webhooksPerOrg)
   outbox.onAppend(webhooks.fanOut)
 
   const executorRef: { current?: OperationExecutor } = {}

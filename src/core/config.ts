@@ -37,6 +37,8 @@ export interface PorticoConfig {
   inProcessWorker: boolean
   /** How long a claimed delivery stays leased to its dispatcher; a crashed one's work is retaken after it. */
   webhookLeaseSeconds: number
+  /** Webhook endpoints one organisation may have: each event fans out to every one of them. */
+  webhooksPerOrg: number
   /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
   mcpAllowedOrigins: string[]
   /** PostgreSQL connections this process may hold. */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     authFailuresPerMinute: parseInteger('PORTICO_AUTH_FAILURES_PER_MINUTE', env.PORTICO_AUTH_FAILURES_PER_MINUTE, 20, 1, 1_000_000),
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
     webhookLeaseSeconds: parseInteger('PORTICO_WEBHOOK_LEASE_SECONDS', env.PORTICO_WEBHOOK_LEASE_SECONDS, 60, 1, 3600),
+    webhooksPerOrg: parseInteger('PORTICO_WEBHOOKS_PER_ORG', env.PORTICO_WEBHOOKS_PER_ORG, 20, 1, 1000),
     mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     databasePoolSize: parseInteger('PORTICO_DATABASE_POOL_SIZE', env.PORTICO_DATABASE_POOL_SIZE, 10, 1, 1000),
     keepAliveTimeoutSeconds: parseInteger('PORTICO_KEEP_ALIVE_TIMEOUT', env.PORTICO_KEEP_ALIVE_TIMEOUT, 65, 1, 3600),

@@ -5,7 +5,7 @@ import type { EventTypeSpec } from '../core/module.js'
 import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { OutboxEvent } from '../events/outbox.js'
 import { isoTimestamp } from '../core/schema.js'
-import { now } from '../storage/db.js'
+import { coreDb, now } from '../storage/db.js'
 import { assertPublicHost, UnsafeUrlError } from './address-guard.js'
 import { DELIVERY_WINDOW_MS } from './retry-schedule.js'
 import { newSecret } from './signing.js'
@@ -20,6 +20,9 @@ export interface WebhookInput {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** Endpoints one organisation may have (PORTICO_WEBHOOKS_PER_ORG): each event fans out to every one, retried for a day. */
+export const DEFAULT_WEBHOOKS_PER_ORG = 20
+
 /** Runs a unit of work in one transaction (an operation's `ctx.transaction`). */
 export type Transact = <T>(fn: (tx: TransactionScope) => Promise<T>) => Promise<T>
 
@@ -32,6 +35,7 @@ export class WebhookService {
     private readonly allowPrivate: boolean,
     private readonly eventTypes: () => EventTypeSpec[],
     private readonly nudge: () => void,
+    private readonly maxEndpoints = DEFAULT_WEBHOOKS_PER_ORG,
   ) {
     this.#db = webhookDb(db)
   }
@@ -81,6 +85,20 @@ export class WebhookService {
   }
 
   async #insert(tx: TransactionScope, orgId: string, input: Required<Pick<WebhookInput, 'url' | 'events'>> & WebhookInput): Promise<WebhookEndpointsTable> {
+    // A no-op write to the organisation's row serialises its concurrent creations (PostgreSQL
+    // holds the row lock until commit; SQLite has one writer), so the count below cannot be raced past.
+    await coreDb(tx.db).updateTable('organizations').set((eb) => ({ status: eb.ref('status') })).where('id', '=', orgId).execute()
+    const { n } = await webhookDb(tx.db)
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+    if (Number(n) >= this.maxEndpoints) {
+      throw new ApiError(
+        'conflict',
+        `This organisation already has ${this.maxEndpoints} webhook endpoints, the most it may have: delete one, or subscribe an existing endpoint to more events`,
+      )
+    }
     const at = now()
     const row: WebhookEndpointsTable = {
       id: randomUUID(),

@@ -11,7 +11,9 @@ export const createWebhook = defineOperation({
   path: '/webhooks',
   tags: [TAG],
   summary: 'Create a webhook endpoint',
-  description: 'Answers the endpoint with its `whsec_…` secret. URLs resolving to private, loopback or link-local addresses are refused.',
+  description:
+    'Answers the endpoint with its `whsec_…` secret. URLs resolving to private, loopback or link-local addresses are refused. ' +
+    'An organisation has at most 20 endpoints (the deployer may change it); one more is 409 `conflict`.',
   scope: 'admin',
   body: z.object({
     url: z.string().max(2048).openapi({ example: 'https://example.com/webhooks/portico' }),
@@ -21,5 +23,6 @@ export const createWebhook = defineOperation({
   }),
   output: IssuedWebhookSchema,
   secretFields: ['secret'],
+  errors: ['conflict'],
   handler: async (input, ctx) => toWebhookWithSecret(await ctx.services.webhooks.create((fn) => ctx.transaction(fn), orgIdOf(ctx.principal), input)),
 })

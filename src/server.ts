@@ -255,7 +255,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   outbox.onAppend(webhooks.fanOut)
 
   const executorRef: { current?: OperationExecutor } = {}
-  const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names())
+  const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names(), (name) => (policies.has(name) ? policies.resolve(name, {}, {}) : undefined))
   const memberService = new MemberService(db, config)
   const services: Services = {
     keys: keyService,

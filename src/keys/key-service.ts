@@ -3,7 +3,7 @@ import type { TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import { normalizeScopes, type Scope } from '../core/scopes.js'
-import { coreDb, now } from '../storage/db.js'
+import { coreDb, now, type CoreDb } from '../storage/db.js'
 import { generateKey } from './key-format.js'
 import { KeyStore, parseRateLimits, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
 import { isoTimestamp } from '../core/schema.js'
@@ -47,7 +47,33 @@ export class KeyService {
     private readonly prefixes: { org: string; reseller: string },
     private readonly invalidation: KeyInvalidation,
     private readonly limitClasses: () => string[],
+    /** The deployer's limit for a class (PORTICO_RATE_LIMITS, else the module's or Portico's default). */
+    private readonly defaultLimit: (name: string) => { limit: number; windowSeconds: number } | undefined = () => undefined,
   ) {}
+
+  /**
+   * An organisation may only lower its keys' limits: each class at most its ceiling, the limit
+   * its reseller set for the organisation, else the deployer's. "At most" both in count and in
+   * rate, so a shorter window cannot buy more requests per second. Resellers and the operator
+   * (no principal) set what they like.
+   */
+  async #assertWithinCeilings(db: CoreDb, caller: Principal | null, owner: KeyOwner, limits: Record<string, RateLimitOverride | null>): Promise<void> {
+    if (!caller || caller.kind === 'reseller_key' || owner.type !== 'org') return
+    const org = await db.selectFrom('organizations').select('rate_limits').where('id', '=', owner.orgId).executeTakeFirst()
+    const orgLimits = parseRateLimits(org?.rate_limits ?? null)
+    for (const [name, wanted] of Object.entries(limits)) {
+      if (wanted === null) continue
+      const set = orgLimits[name]
+      const ceiling = set ? { limit: set.limit, windowSeconds: set.window_seconds } : this.defaultLimit(name)
+      if (!ceiling) continue
+      if (wanted.limit <= ceiling.limit && wanted.limit * ceiling.windowSeconds <= ceiling.limit * wanted.window_seconds) continue
+      const whose = set ? "the organisation's limit, set by its reseller" : "the deployment's default"
+      throw new ApiError(
+        'insufficient_scope',
+        `rate_limits.${name} may not exceed ${ceiling.limit} requests per ${ceiling.windowSeconds} s (${whose}); only the reseller or the operator can raise it`,
+      )
+    }
+  }
 
   /** Overrides may only name classes the deployer declared. */
   assertLimitClasses(names: string[]): void {
@@ -144,6 +170,7 @@ export class KeyService {
       change.scopes = JSON.stringify(normalizeScopes(patch.scopes))
     }
     if (patch.rateLimits !== undefined) {
+      await this.#assertWithinCeilings(coreDb(tx.db), caller, owner, patch.rateLimits)
       // Merge-patch: a class set to null drops its override.
       const merged = parseRateLimits(current.rate_limits)
       for (const [name, value] of Object.entries(patch.rateLimits)) {

@@ -13,7 +13,9 @@ export const updateKey = defineOperation({
   summary: 'Update an API key',
   description:
     'Renames a key, changes its scopes (never beyond your own) or sets per-key rate limits by class. ' +
-    '`rate_limits` is merged: a class set to `null` returns to the default.',
+    '`rate_limits` is merged: a class set to `null` returns to the default. A key may only be limited more tightly than its ceiling ' +
+    "(the organisation's limit set by its reseller, else the deployment's default), in requests per window and per second alike; " +
+    'anything above is 403 `insufficient_scope`: only the reseller or the operator can raise limits.',
   scope: 'admin',
   params: KeyIdParams,
   body: z.object({

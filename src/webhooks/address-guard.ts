@@ -77,7 +77,7 @@ export async function assertPublicHost(hostname: string): Promise<{ address: str
   const host = hostname.replace(/^\[|\]$/g, '')
   const addresses = net.isIP(host) ? [{ address: host, family: net.isIP(host) }] : await dns.lookup(host, { all: true, verbatim: true })
   if (addresses.length === 0) throw new UnsafeUrlError(`${hostname} does not resolve`)
-  const bad = addresses.find((a) => isPrivateAddress(a.address))
-  if (bad) throw new UnsafeUrlError(`${hostname} resolves to a private or reserved address (${bad.address})`)
+  // The address stays here: naming it would tell a caller what the host resolves to inside our network.
+  if (addresses.some((a) => isPrivateAddress(a.address))) throw new UnsafeUrlError(`${hostname} resolves to a private or reserved address`)
   return addresses
 }

@@ -59,7 +59,7 @@ const spinMs = Number(process.env.BENCH_SPIN_US ?? 2) / 1000
 for (const [path, spin] of [['/api/v1/bench/bare', 0], ['/api/v1/bench/bare-plus', spinMs]] as const) {
   portico.app.get(path, async (c) => {
     if (spin > 0) for (const until = performance.now() + spin; performance.now() < until; );
-    const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
+    const meta = { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
     const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
     setResponseHeader(c, 'Cache-Control', 'no-store')
     return c.json('body' in result ? (result.body as object) : {}, 200)

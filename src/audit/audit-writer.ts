@@ -22,7 +22,8 @@ export const auditWriter: AuditWriter = {
         target_id: entry.targetId ?? null,
         ip: meta.clientIp,
         user_agent: meta.userAgent?.slice(0, 512) ?? null,
-        request_id: meta.requestId,
+        // Never the client's X-Request-Id: a client could otherwise write any id into the audit log.
+        request_id: meta.serverRequestId,
         details: entry.details ? JSON.stringify(entry.details) : null,
         created_at: now(),
       })

@@ -26,7 +26,10 @@ export interface AuditEntry {
 }
 
 export interface RequestMeta {
+  /** The id the client sees (X-Request-Id, `error.request_id`): its own when it sent a well-formed one. */
   requestId: string
+  /** Made here for every request, whatever the client sent: what audit rows and logs record. */
+  serverRequestId: string
   clientIp: string
   userAgent: string | undefined
 }

@@ -35,4 +35,4 @@ export async function runInTransaction<T>(
   return result
 }
 
-export const systemMeta = (requestId = 'system'): RequestMeta => ({ requestId, clientIp: 'local', userAgent: 'portico-cli' })
+export const systemMeta = (requestId = 'system'): RequestMeta => ({ requestId, serverRequestId: requestId, clientIp: 'local', userAgent: 'portico-cli' })

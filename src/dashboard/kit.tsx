@@ -92,7 +92,7 @@ export class DashboardKit {
   }
 
   meta(c: Ctx): RequestMeta {
-    return { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+    return { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
   }
 
   /** Pre-session CSRF for the sign-in and setup forms: a random cookie the form must echo. */

@@ -17,7 +17,7 @@ export interface HttpAppDeps extends MountDeps {
   /** Proxies in front of the server (PORTICO_TRUST_PROXY): where the client address is read from. */
   trustProxy: number
   pages: PageSpec[]
-  pageContext: (requestId: string, clientIp: string) => PageContext
+  pageContext: (requestId: string, clientIp: string, serverRequestId: string) => PageContext
   /** Routes outside the operation registry: docs, health probes, metrics, MCP, dashboard. */
   mounts: RouteMount[]
 }
@@ -36,7 +36,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<HttpEnv> {
   for (const mount of deps.mounts) mount(app)
   mountOperations(app, deps)
   for (const page of deps.pages) {
-    const handler = (c: Context<HttpEnv>) => page.handler(c.req.raw, c.req.param() as Record<string, string>, deps.pageContext(c.get('requestId'), c.get('clientIp')))
+    const handler = (c: Context<HttpEnv>) => page.handler(c.req.raw, c.req.param() as Record<string, string>, deps.pageContext(c.get('requestId'), c.get('clientIp'), c.get('serverRequestId')))
     if (page.secretParams?.length) app.on(page.method.toUpperCase(), page.path, secretParams(...page.secretParams), handler)
     else app.on(page.method.toUpperCase(), page.path, handler)
   }

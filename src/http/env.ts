@@ -4,7 +4,12 @@ import type { Operation } from '../core/operation.js'
 /** Hono variables set by Portico's middleware. */
 export interface HttpEnv {
   Variables: {
+    /** Echoed in X-Request-Id and error envelopes: the client's own id when it sent a well-formed one. */
     requestId: string
+    /** Always made here: what logs and audit rows record (the client's id is only a correlation id). */
+    serverRequestId: string
+    /** The client's X-Request-Id, when it sent a well-formed one. */
+    correlationId?: string
     clientIp: string
     auth?: Authenticated
     operation?: Operation

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { Logger } from 'pino'
+import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { Operation, OperationRegistry } from '../core/operation.js'
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
@@ -45,7 +46,7 @@ async function handle(c: Context<HttpEnv>, op: Operation, deps: MountDeps, direc
   const started = performance.now()
   // One reading of the clock for the key's expiry, the rate limit and the usage day.
   const at = Date.now()
-  const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
+  const meta = { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
   c.set('operation', op)
   let response: Response
   let principal
@@ -78,7 +79,7 @@ async function respond(
   op: Operation,
   deps: MountDeps,
   principal: NonNullable<HttpEnv['Variables']['auth']>['principal'],
-  meta: { requestId: string; clientIp: string; userAgent: string | undefined },
+  meta: RequestMeta,
 ): Promise<Response> {
   const body = op.body ? await readBody(c, op) : undefined
   // An operation without path parameters skips Hono's decoding of them.

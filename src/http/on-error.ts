@@ -20,7 +20,7 @@ export function onError(log: Logger) {
       const code = status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : status === 401 ? 'missing_api_key' : 'validation_error'
       return errorResponse(c, new ApiError(code, error.message || 'Bad request'))
     }
-    log.error({ err: error, req_id: c.get('requestId'), method: c.req.method, path: c.get('logPath') ?? c.req.path }, 'unhandled error')
+    log.error({ err: error, req_id: c.get('serverRequestId'), correlation_id: c.get('correlationId'), method: c.req.method, path: c.get('logPath') ?? c.req.path }, 'unhandled error')
     return errorResponse(c, new ApiError('internal_error', 'Internal server error'))
   }
 }

@@ -81,7 +81,7 @@ export function mcpRoutes(deps: McpRouteDeps) {
       return errorResponse(c, new ApiError(error.code, error.message, { headers: { ...error.headers, 'WWW-Authenticate': challenge(error) } }))
     }
     c.set('auth', auth)
-    const meta = { requestId: c.get('requestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
+    const meta = { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
     const exchange: McpExchange = {}
     const copy = c.req.raw.clone()
     exchange.sentArguments = await argumentsWithPrototypeKeys(copy, maxRequestBodySize)

@@ -44,11 +44,11 @@ async function spend(deps: PageContextDeps, quotas: PageQuota[]): Promise<PageAd
  * transaction, that it is not suspended: a suspended organisation's pages write nothing, whatever
  * the page itself remembered to ask.
  */
-export function pageContexts(deps: PageContextDeps): (requestId: string, clientIp: string) => PageContext {
+export function pageContexts(deps: PageContextDeps): (requestId: string, clientIp: string, serverRequestId: string) => PageContext {
   const { db, tx } = deps
   const status = async (orgDb: AnyDb, orgId: string) =>
     (await coreDb(orgDb).selectFrom('organizations').select('status').where('id', '=', orgId).executeTakeFirst())?.status
-  return (requestId, clientIp) => ({
+  return (requestId, clientIp, serverRequestId) => ({
     db,
     dialect: deps.dialect,
     publicUrl: deps.urls.publicUrl,
@@ -58,7 +58,7 @@ export function pageContexts(deps: PageContextDeps): (requestId: string, clientI
     spend: (quotas) => spend(deps, quotas),
     isSuspended: async (orgId) => (await status(db, orgId)) === 'suspended',
     transaction: (orgId, fn) =>
-      runInTransaction(tx, null, { ...systemMeta(requestId), clientIp }, orgId, async (scope) => {
+      runInTransaction(tx, null, { ...systemMeta(requestId), serverRequestId, clientIp }, orgId, async (scope) => {
         if ((await status(scope.db, orgId)) === 'suspended') throw suspended()
         return fn(scope)
       }),

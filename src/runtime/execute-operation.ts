@@ -155,6 +155,7 @@ export class OperationExecutor {
  */
 class HandlerContext implements OperationContext {
   readonly requestId: string
+  readonly serverRequestId: string
   readonly clientIp: string
   readonly userAgent: string | undefined
   readonly db: ExecutorDeps['db']
@@ -174,6 +175,7 @@ class HandlerContext implements OperationContext {
     this.#deps = deps
     this.#meta = meta
     this.requestId = meta.requestId
+    this.serverRequestId = meta.serverRequestId
     this.clientIp = meta.clientIp
     this.userAgent = meta.userAgent
     this.db = deps.db

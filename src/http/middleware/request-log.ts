@@ -11,7 +11,8 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
     const auth = c.get('auth')
     const principal = auth?.principal
     log.info({
-      req_id: c.get('requestId'),
+      req_id: c.get('serverRequestId'),
+      correlation_id: c.get('correlationId'),
       method: c.req.method,
       path: c.get('logPath') ?? c.req.path,
       op: c.get('operation')?.id,

@@ -326,8 +326,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   })
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute)
   const mounts: RouteMount[] = [
-    probeRoutes(readiness, metrics, () => drain?.draining ?? false),
-    docsRoutes(document),
+    probeRoutes(readiness, metrics, () => drain?.draining ?? false, config.metricsToken),
+    docsRoutes(document, config),
     mcpRoutes({ registry, executor, guard, observers, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
     dashboard,
   ]

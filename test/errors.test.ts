@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defineModule, defineOperation, z } from '../src/index.js'
 import { startServer, type TestServer } from './harness.js'
 
+const METRICS_TOKEN = 'metrics-scraper-token-0123456789'
+
 const boom = defineOperation({
   id: 'test.boom',
   method: 'get',
@@ -36,7 +38,7 @@ describe('one error envelope everywhere', () => {
   let server: TestServer
   let key: string
   beforeAll(async () => {
-    server = await startServer({ modules: [defineModule({ name: 'test', operations: [boom, echo], pages: [framedPage] })] })
+    server = await startServer({ modules: [defineModule({ name: 'test', operations: [boom, echo], pages: [framedPage] })], env: { PORTICO_METRICS_TOKEN: METRICS_TOKEN } })
     key = (await server.createOrg()).key
   })
   afterAll(() => server.close())
@@ -139,7 +141,7 @@ describe('one error envelope everywhere', () => {
     const ready = await raw('/readyz')
     expect(ready.status).toBe(200)
     expect((await ready.json()).checks.database).toBe('ok')
-    const metrics = await (await raw('/metrics')).text()
+    const metrics = await (await raw('/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()
     expect(metrics).toContain('portico_http_requests_total')
   })
 })

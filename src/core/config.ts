@@ -37,6 +37,8 @@ export interface PorticoConfig {
   inProcessWorker: boolean
   /** How long a claimed delivery stays leased to its dispatcher; a crashed one's work is retaken after it. */
   webhookLeaseSeconds: number
+  /** The bearer token `/metrics` asks for; unset, `/metrics` is not served at all (404). */
+  metricsToken: string | undefined
   /** Webhook endpoints one organisation may have: each event fans out to every one of them. */
   webhooksPerOrg: number
   /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
@@ -70,6 +72,13 @@ function parseInteger(variable: string, value: string | undefined, fallback: num
   const n = Number(value)
   if (n < min || n > max) throw new ConfigError(variable, `expected ${min}…${max}, got ${n}`)
   return n
+}
+
+/** Long enough not to be guessed, and sendable as a bearer token. */
+function parseMetricsToken(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!/^[\x21-\x7e]{16,512}$/.test(value)) throw new ConfigError('PORTICO_METRICS_TOKEN', 'expected 16 to 512 visible ASCII characters, no spaces (for example: openssl rand -hex 32)')
+  return value
 }
 
 /** `0`/`false` (the default), `1`/`true`, or a number of proxies. */
@@ -175,6 +184,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     authFailuresPerMinute: parseInteger('PORTICO_AUTH_FAILURES_PER_MINUTE', env.PORTICO_AUTH_FAILURES_PER_MINUTE, 20, 1, 1_000_000),
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
     webhookLeaseSeconds: parseInteger('PORTICO_WEBHOOK_LEASE_SECONDS', env.PORTICO_WEBHOOK_LEASE_SECONDS, 60, 1, 3600),
+    metricsToken: parseMetricsToken(env.PORTICO_METRICS_TOKEN),
     webhooksPerOrg: parseInteger('PORTICO_WEBHOOKS_PER_ORG', env.PORTICO_WEBHOOKS_PER_ORG, 20, 1, 1000),
     mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     databasePoolSize: parseInteger('PORTICO_DATABASE_POOL_SIZE', env.PORTICO_DATABASE_POOL_SIZE, 10, 1, 1000),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -14,6 +15,30 @@ export const referenceAssets: Record<string, { type: string; body: Buffer }> = O
   ].map(([file, type]) => [file!, { type: type!, body: readFileSync(path.join(assetDir, file!)) }]),
 )
 
+const STYLE = 'body{margin:0} .topbar{display:none}'
+
+/**
+ * The page's Content-Security-Policy: its own scripts and styles only (the one inline style by its
+ * hash), images from itself or data: URIs (Swagger UI's icons), requests to itself and to the API's
+ * public address ("Try it out"), nothing framing it. Everything comes from node_modules, so the
+ * page works offline.
+ */
+export function referencePagePolicy(publicUrl: string): string {
+  const api = new URL(publicUrl).origin
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${api}`,
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ')
+}
+
 export function referencePageHtml(assetBase: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -23,7 +48,7 @@ export function referencePageHtml(assetBase: string): string {
 <title>Portico API reference</title>
 <link rel="icon" href="${assetBase}/favicon-32x32.png">
 <link rel="stylesheet" href="${assetBase}/swagger-ui.css">
-<style>body{margin:0} .topbar{display:none}</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <div id="reference"></div>
@@ -35,5 +60,5 @@ export function referencePageHtml(assetBase: string): string {
 
 export function referenceInitScript(specUrl: string): string {
   return `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(specUrl)}, dom_id: '#reference', deepLinking: true,
-  persistAuthorization: false, tryItOutEnabled: true, displayRequestDuration: true, filter: true });`
+  persistAuthorization: false, tryItOutEnabled: true, displayRequestDuration: true, filter: true, validatorUrl: null });`
 }

@@ -30,6 +30,7 @@ describe('configuration', () => {
       ['REDIS_URL', 'not a url'],
       ['PORTICO_KEY_PREFIX', 'Bad_Prefix'],
       ['PORTICO_TRUST_PROXY', 'yes'],
+      ['PORTICO_METRICS_TOKEN', 'short'],
     ] as const) {
       const res = cli(['start'], { [name]: value })
       expect(res.code, name).not.toBe(0)

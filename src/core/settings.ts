@@ -41,7 +41,10 @@ export interface PorticoSettings {
   webhookLeaseSeconds?: number
   /** PORTICO_MCP_ALLOWED_ORIGINS: browser origins allowed to call /mcp. */
   mcpAllowedOrigins?: string[]
-  /** PORTICO_TRUST_PROXY (0): take the client address from `X-Forwarded-For`. */
+  /**
+   * PORTICO_TRUST_PROXY (0): the proxies in front of Portico. The client address is the N-th
+   * `X-Forwarded-For` entry from the right (`true` is one proxy); 0 or `false`, the socket's.
+   */
   trustProxy?: boolean | number
   /** PORTICO_DATABASE_POOL_SIZE (10): PostgreSQL connections this process may hold. */
   databasePoolSize?: number
@@ -49,6 +52,10 @@ export interface PorticoSettings {
   keepAliveTimeoutSeconds?: number
   /** PORTICO_SHUTDOWN_TIMEOUT (10): seconds close() gives in-flight work before it is cut. */
   shutdownTimeoutSeconds?: number
+  /** PORTICO_METRICS_TOKEN: the bearer token `/metrics` asks for; unset, `/metrics` is not served. */
+  metricsToken?: string
+  /** PORTICO_WEBHOOKS_PER_ORG (20): webhook endpoints one organisation may have. */
+  webhooksPerOrg?: number
 }
 
 /** The environment variable behind each setting. */
@@ -74,6 +81,8 @@ export const settingVariables = {
   databasePoolSize: 'PORTICO_DATABASE_POOL_SIZE',
   keepAliveTimeoutSeconds: 'PORTICO_KEEP_ALIVE_TIMEOUT',
   shutdownTimeoutSeconds: 'PORTICO_SHUTDOWN_TIMEOUT',
+  metricsToken: 'PORTICO_METRICS_TOKEN',
+  webhooksPerOrg: 'PORTICO_WEBHOOKS_PER_ORG',
 } as const satisfies Record<keyof PorticoSettings, string>
 
 type Setting = keyof PorticoSettings

@@ -126,24 +126,30 @@ export class DashboardKit {
   }
 
   /**
-   * Wraps a page or form handler: no session → the sign-in page (GET) or 401; a POST whose
-   * `_csrf` does not match the session's secret → 403, before the handler sees anything.
+   * The gate in front of every signed-in page and form: no session (`csrf` undefined) → the
+   * sign-in page (GET) or 401; a POST whose `_csrf` does not match the session's secret → 403,
+   * before any handler sees it. Otherwise the posted form (empty for a GET).
    */
+  async #gate(c: Ctx, csrf: string | undefined, inOrganization: boolean): Promise<FormData | Response> {
+    if (csrf === undefined) {
+      if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+      return this.html(c, <MessagePage title="Signed out" message="Your session has ended. Sign in again." />, 401)
+    }
+    if (c.req.method !== 'POST') return new FormData()
+    const posted = await c.req.formData().catch(() => undefined)
+    if (!posted || !sameSecret(String(posted.get('_csrf') ?? ''), csrf)) {
+      return this.html(c, <MessagePage title="Request refused" message="The form is missing its security token. Reload the page and try again." signedIn={inOrganization} />, 403)
+    }
+    return posted
+  }
+
+  /** Wraps a page or form handler of the signed-in user's organisation (see `#gate`). */
   signedIn(handler: (c: Ctx, me: SignedIn) => Response | Promise<Response>) {
     return async (c: Ctx): Promise<Response> => {
-      const session = await this.deps.sessions.find(this.sessionToken(c))
-      if (!session) {
-        if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-        return this.html(c, <MessagePage title="Signed out" message="Your session has ended. Sign in again." />, 401)
-      }
-      let form = new FormData()
-      if (c.req.method === 'POST') {
-        const posted = await c.req.formData().catch(() => undefined)
-        if (!posted || !sameSecret(String(posted.get('_csrf') ?? ''), session.csrf)) {
-          return this.html(c, <MessagePage title="Request refused" message="The form is missing its security token. Reload the page and try again." signedIn />, 403)
-        }
-        form = posted
-      }
+      const found = await this.deps.sessions.find(this.sessionToken(c))
+      const form = await this.#gate(c, found?.csrf, true)
+      if (form instanceof Response) return form
+      const session = found!
       const [orgs, invitations] = await Promise.all([this.deps.sessions.orgsOf(session.userId), this.deps.members.invitations.countForUser(session.userId)])
       const org = orgs.find((o) => o.id === session.orgId)!
       const me: SignedIn = { session, orgs, org, form, invitations, canManage: session.role !== 'member', principal: principalOf({ session }) }
@@ -158,19 +164,9 @@ export class DashboardKit {
   signedInAccount(handler: (c: Ctx, account: Account, form: FormData) => Response | Promise<Response>) {
     return async (c: Ctx): Promise<Response> => {
       const account = await this.deps.sessions.findAccount(this.sessionToken(c))
-      if (!account) {
-        if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-        return this.html(c, <MessagePage title="Signed out" message="Your session has ended. Sign in again." />, 401)
-      }
-      let form = new FormData()
-      if (c.req.method === 'POST') {
-        const posted = await c.req.formData().catch(() => undefined)
-        if (!posted || !sameSecret(String(posted.get('_csrf') ?? ''), account.csrf)) {
-          return this.html(c, <MessagePage title="Request refused" message="The form is missing its security token. Reload the page and try again." />, 403)
-        }
-        form = posted
-      }
-      return handler(c, account, form)
+      const form = await this.#gate(c, account?.csrf, false)
+      if (form instanceof Response) return form
+      return handler(c, account!, form)
     }
   }
 

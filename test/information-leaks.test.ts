@@ -81,8 +81,16 @@ describe.each(engines)('information leaks (%s)', (engine) => {
       expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/)
     }
   })
+})
 
-  it.runIf(runBrowser && engine === 'sqlite')('the reference page still renders in Chromium, offline, with no CSP violation', async () => {
+describe.runIf(runBrowser)('the reference page in Chromium', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(() => server.close())
+
+  it('still renders under its CSP, offline, with no violation, and Try it out reaches the API', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
     try {
       const page = await browser.newPage()

@@ -1,8 +1,8 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { esignModule } from '../examples/esign/index.js'
+import { directLinkTemplate } from '../examples/esign/testing.js'
 import { engines, startServer, type TestServer } from './harness.js'
-import { makePdf } from './pdf-fixture.js'
 import { Visitor } from './visitor.js'
 
 /**
@@ -44,11 +44,7 @@ describe.each(engines)('secrets in logged paths (%s)', (engine) => {
     await invitee.post(setup, { password: 'the new persons password' })
 
     const { key } = await server.createOrg('Beta')
-    const file_base64 = Buffer.from(await makePdf(1)).toString('base64')
-    const doc = (await server.api('POST', '/documents', { key, body: { title: 'NDA', file_base64, recipients: [{ name: 'Sam', email: 'sam@example.com' }] } })).body
-    await server.api('POST', `/documents/${doc.id}/fields`, { key, body: { type: 'SIGNATURE', page: 1, x: 72, y: 100, width: 200, height: 40, recipientId: doc.recipients[0].id } })
-    const template = (await server.api('POST', '/templates', { key, body: { title: 'NDA', document_id: doc.id } })).body
-    const direct: string = (await server.api('POST', `/templates/${template.id}/direct-link`, { key })).body.url
+    const { doc, url: direct } = await directLinkTemplate(server, key)
     tokenOf(direct, '/d/')
     await fetch(direct)
     await fetch(direct, { method: 'POST', body: new URLSearchParams({ name: 'Walk In', email: 'walk@example.com' }), redirect: 'manual' })

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReseller } from '../src/cli.js'
 import { esignModule } from '../examples/esign/index.js'
+import { directLinkTemplate } from '../examples/esign/testing.js'
 import { engines, startServer, type TestServer } from './harness.js'
-import { makePdf } from './pdf-fixture.js'
 import { Visitor } from './visitor.js'
 
 /**
@@ -37,11 +37,8 @@ describe.each(engines)('a suspended organisation (%s)', (engine) => {
     const minted = await server.api('POST', `/reseller/organizations/${orgId}/keys`, { key: reseller, body: { name: 'inside', scopes: ['read', 'draft', 'actions', 'admin'] } })
     const key = minted.body.key
     keyId = minted.body.id
-    const file_base64 = Buffer.from(await makePdf(1)).toString('base64')
-    const doc = (await server.api('POST', '/documents', { key, body: { title: 'Contract', file_base64, recipients: [{ name: 'Sam Signer', email: 'sam@example.com' }] } })).body
-    await server.api('POST', `/documents/${doc.id}/fields`, { key, body: { type: 'SIGNATURE', page: 1, x: 72, y: 100, width: 200, height: 40, recipientId: doc.recipients[0].id } })
-    const template = (await server.api('POST', '/templates', { key, body: { title: 'Template', document_id: doc.id } })).body
-    directUrl = (await server.api('POST', `/templates/${template.id}/direct-link`, { key })).body.url
+    const { doc, url } = await directLinkTemplate(server, key)
+    directUrl = url
     signingUrl = (await server.api('POST', `/documents/${doc.id}/send`, { key })).body.recipients[0].signing_url
   })
   afterAll(() => server.close())

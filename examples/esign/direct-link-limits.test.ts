@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { engines, startServer, type TestServer } from '../../test/harness.js'
-import { makePdf } from '../../test/pdf-fixture.js'
 import { DIRECT_LINK_LIMITS } from './direct-link-page.js'
 import { esignModule } from './index.js'
 import { esignDb } from './tables.js'
+import { directLinkTemplate } from './testing.js'
 
 /**
  * The public direct link creates and sends a document for anyone who has it. It is limited per
@@ -18,11 +18,7 @@ describe.each(engines)('direct link limits (%s)', (engine) => {
     const server = await startServer({ engine, modules: [esignModule], env: { PORTICO_TRUST_PROXY: '1', ...env } })
     servers.push(server)
     const { key } = await server.createOrg('Acme')
-    const file_base64 = Buffer.from(await makePdf(1)).toString('base64')
-    const doc = (await server.api('POST', '/documents', { key, body: { title: 'NDA', file_base64, recipients: [{ name: 'Slot', email: 'slot@example.com' }] } })).body
-    await server.api('POST', `/documents/${doc.id}/fields`, { key, body: { type: 'SIGNATURE', page: 1, x: 72, y: 100, width: 200, height: 40, recipientId: doc.recipients[0].id } })
-    const template = (await server.api('POST', '/templates', { key, body: { title: 'NDA', document_id: doc.id } })).body
-    const url: string = (await server.api('POST', `/templates/${template.id}/direct-link`, { key })).body.url
+    const { url } = await directLinkTemplate(server, key)
     const documents = async () => Number((await esignDb(server.db.handle.db).selectFrom('esign_documents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
     const visit = (address: string, i: number) =>
       fetch(url, {

@@ -1,6 +1,7 @@
 /** Helpers shared by the example's tests: uploads, a ready-to-send document, and reading a stamped PDF. */
 import { inflateSync } from 'node:zlib'
 import type { TestServer } from '../../test/harness.js'
+import { makePdf } from '../../test/pdf-fixture.js'
 
 export function pdfForm(bytes: Uint8Array, options: { title?: string; type?: string; name?: string; recipients?: { name: string; email: string; role?: string }[] } = {}): FormData {
   const form = new FormData()
@@ -25,6 +26,19 @@ export async function sentDocument(server: TestServer, key: string, pdf: Uint8Ar
   const sent = await server.api('POST', `/documents/${created.body.id}/send`, { key })
   if (sent.status !== 200) throw new Error(sent.text)
   return sent.body
+}
+
+/**
+ * A one-page document with one signer and their SIGNATURE field, a template made from it, and
+ * the template's public direct link.
+ */
+export async function directLinkTemplate(server: TestServer, key: string, signer = { name: 'Sam Signer', email: 'sam@example.com' }) {
+  const file_base64 = Buffer.from(await makePdf(1)).toString('base64')
+  const doc = (await server.api('POST', '/documents', { key, body: { title: 'NDA', file_base64, recipients: [signer] } })).body
+  await server.api('POST', `/documents/${doc.id}/fields`, { key, body: { type: 'SIGNATURE', page: 1, x: 72, y: 100, width: 200, height: 40, recipientId: doc.recipients[0].id } })
+  const template = (await server.api('POST', '/templates', { key, body: { title: 'NDA', document_id: doc.id } })).body
+  const url: string = (await server.api('POST', `/templates/${template.id}/direct-link`, { key })).body.url
+  return { doc, template, url }
 }
 
 export const sign = (url: string, name: string, action = 'sign') => fetch(url, { method: 'POST', body: new URLSearchParams({ name, action }) })

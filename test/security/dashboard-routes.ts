@@ -1,0 +1,108 @@
+/**
+ * The dashboard's routes as the server mounted them (read from the app, not listed by hand), with
+ * what the matrices need to call each: the resources its path parameters name and a form it
+ * accepts. A new route with a parameter or a new form fails `missingDashboardFixtures` until it
+ * has its line here, so it joins the foreign-id and suspension matrices the day it is added.
+ */
+import type { TestServer } from '../harness.js'
+import type { Visitor } from '../visitor.js'
+import type { Tenant, World } from './world.js'
+
+export interface DashboardRoute {
+  method: 'GET' | 'POST'
+  path: string
+}
+
+/** Routes that are not the signed-in dashboard: the API, MCP, probes, docs, assets, signing in and out, module pages. */
+const elsewhere = [/^\/api\//, /^\/mcp$/, /^\/(healthz|readyz|metrics|openapi\.json|reference)$/, /^\/dashboard-assets\//, /^\/\*$/, /^\/$/, /^\/login$/, /^\/logout$/, /^\/setup\//]
+
+/** Session-only forms: they change who is signed in or where, not the organisation's data. */
+const sessionForms = ['POST /org']
+
+export function dashboardRoutes(server: TestServer, modulePages: string[]): DashboardRoute[] {
+  const seen = new Set<string>()
+  const out: DashboardRoute[] = []
+  for (const r of server.portico.app.routes) {
+    if (r.method !== 'GET' && r.method !== 'POST') continue
+    if (elsewhere.some((re) => re.test(r.path)) || modulePages.includes(r.path)) continue
+    const id = `${r.method} ${r.path}`
+    if (seen.has(id) || sessionForms.includes(id)) continue
+    seen.add(id)
+    out.push({ method: r.method, path: r.path })
+  }
+  return out
+}
+
+/** `:name` path parameters of a route. */
+export const routeParams = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
+
+/** Resources of a tenant that the dashboard's path parameters name, by the route's first segment. */
+const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise<Record<string, string>>> = {
+  keys: async (world, tenant) => {
+    const res = await world.server.api('POST', '/keys', { key: tenant.key, body: { name: `Key ${tenant.marker}`, scopes: ['read'] } })
+    return { id: res.body.id }
+  },
+  webhooks: async (world, tenant) => {
+    const hook = await world.server.api('POST', '/webhooks', { key: tenant.key, body: { url: 'http://127.0.0.1:9/hook', events: ['*'], description: `Hook ${tenant.marker}` } })
+    const delivery = await world.server.api('POST', `/webhooks/${hook.body.id}/test`, { key: tenant.key })
+    return { id: hook.body.id, did: delivery.body.id }
+  },
+  members: async (world, tenant) => {
+    const res = await world.server.api('POST', `/reseller/organizations/${tenant.orgId}/users`, {
+      key: tenant.reseller.key,
+      body: { email: `member-${Math.random().toString(36).slice(2)}@${tenant.marker}.example`, name: `Member ${tenant.marker}`, role: 'member' },
+    })
+    return { userId: res.body.user_id }
+  },
+}
+
+/** A form each POST route accepts; the `_csrf` and `_once` of the page are added by the visitor. */
+const forms: Record<string, (tenant: Tenant) => Record<string, string | string[]>> = {
+  'POST /keys': (t) => ({ name: `Dashboard key ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
+  'POST /ai': (t) => ({ name: `Assistant ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
+  'POST /keys/:id/roll': () => ({ grace_period_seconds: '0' }),
+  'POST /keys/:id/revoke': () => ({ confirmed: '1' }),
+  'POST /members': (t) => ({ email: `invitee-${Math.random().toString(36).slice(2)}@${t.marker}.example`, name: `Invitee ${t.marker}`, role: 'member' }),
+  'POST /members/:userId/role': () => ({ role: 'admin' }),
+  'POST /members/:userId/link': () => ({}),
+  'POST /members/:userId/remove': () => ({ confirmed: '1' }),
+  'POST /webhooks': (t) => ({ url: 'http://127.0.0.1:9/dashboard-hook', events_mode: 'all', description: `Dashboard hook ${t.marker}` }),
+  'POST /webhooks/:id/reveal': () => ({}),
+  'POST /webhooks/:id/rotate': () => ({ confirmed: '1' }),
+  'POST /webhooks/:id/test': () => ({}),
+  'POST /webhooks/:id/enable': () => ({}),
+  'POST /webhooks/:id/disable': () => ({}),
+  'POST /webhooks/:id/delete': () => ({ confirmed: '1' }),
+  'POST /webhooks/:id/deliveries/:did/retry': () => ({}),
+}
+
+export function missingDashboardFixtures(routes: DashboardRoute[]): string[] {
+  return routes.flatMap((r) => {
+    const id = `${r.method} ${r.path}`
+    const missing: string[] = []
+    if (r.method === 'POST' && !forms[id]) missing.push(`${id}: no form`)
+    if (routeParams(r.path).length && !resourceFamilies[r.path.split('/')[1]!]) missing.push(`${id}: no resource family`)
+    return missing
+  })
+}
+
+/** The concrete path and form of a route, naming fresh resources of `owner`. */
+export async function dashboardRequest(world: World, route: DashboardRoute, owner: Tenant, formFor: Tenant = owner) {
+  let path = route.path
+  if (routeParams(path).length) {
+    const values = await resourceFamilies[path.split('/')[1]!]!(world, owner)
+    path = path.replace(/:(\w+)/g, (_, name: string) => {
+      if (!values[name]) throw new Error(`dashboard fixture for ${route.path} gives no :${name}`)
+      return encodeURIComponent(values[name]!)
+    })
+  }
+  return { path, form: route.method === 'POST' ? forms[`${route.method} ${route.path}`]!(formFor) : undefined }
+}
+
+/** Sends a route as the signed-in visitor would: a POST carries the tokens of a page it was given. */
+export async function visit(visitor: Visitor, route: DashboardRoute, request: { path: string; form?: Record<string, string | string[]> | undefined }) {
+  if (route.method === 'GET') return visitor.get(request.path)
+  // The forms of the page their section lists on carry the session's CSRF token and a fresh `_once`.
+  await visitor.get(`/${route.path.split('/')[1]}`)
+  return visitor.post(request.path, request.form ?? {})
+}

@@ -215,3 +215,29 @@ export function minimalValue(doc: any, input: JsonSchema): unknown {
       return null
   }
 }
+
+/**
+ * Keys of a value its schema does not declare, as paths. Portico refuses unknown body fields, so an
+ * accepted body holds none: a `__proto__` or a misspelt field that got through is found here even
+ * though the published objects do not say `additionalProperties: false`.
+ */
+export function undeclaredKeys(doc: any, input: JsonSchema, value: unknown, at = ''): string[] {
+  const schema = deref(doc, input)
+  if (value === null || typeof value !== 'object') return []
+  const alternatives = schema.anyOf ?? schema.oneOf ?? schema.allOf
+  if (Array.isArray(alternatives)) {
+    const found = alternatives.map((s: JsonSchema) => undeclaredKeys(doc, s, value, at))
+    return found.reduce((a: string[], b: string[]) => (a.length <= b.length ? a : b))
+  }
+  if (Array.isArray(value)) return schema.items ? value.flatMap((v, i) => undeclaredKeys(doc, schema.items, v, `${at}[${i}]`)) : []
+  const properties: Record<string, JsonSchema> = schema.properties ?? {}
+  const extra = schema.additionalProperties
+  const out: string[] = []
+  for (const key of Object.keys(value)) {
+    const path = at ? `${at}.${key}` : key
+    if (Object.hasOwn(properties, key)) out.push(...undeclaredKeys(doc, properties[key]!, (value as Record<string, unknown>)[key], path))
+    else if (extra && typeof extra === 'object') out.push(...undeclaredKeys(doc, extra, (value as Record<string, unknown>)[key], path))
+    else if (schema.properties && extra !== true) out.push(path)
+  }
+  return out
+}

@@ -135,6 +135,8 @@ export interface World {
   tenant(label?: string): Promise<Tenant>
   /** A request this tenant may make of the operation and that it accepts; `fresh: false` reuses resources (reads). */
   validCall(op: Operation, tenant: Tenant, options?: { fresh?: boolean }): Promise<Call>
+  /** Drops the resources kept for reads, so the next requests name fresh ones (earlier ones may be deleted by now). */
+  forget(): void
   /** Operations whose path parameters no family fixture can fill. */
   missingFixtures(): string[]
   /** A signed-in dashboard user of the tenant's organisation with the given role. */
@@ -194,6 +196,9 @@ export async function startWorld(engine: Engine, options: Omit<StartOptions, 'en
       // The family names more resources than this path may take (a recipient for the document's fields).
       const own = Object.fromEntries(Object.entries(params).filter(([name]) => op.path.includes(`{${name}}`)))
       return { params: own, query: {}, body }
+    },
+    forget() {
+      cached.clear()
     },
     missingFixtures() {
       return operations.filter((op) => op.params && !families[familyOf(op.path)]).map((op) => op.id)

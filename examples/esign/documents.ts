@@ -181,9 +181,14 @@ export async function sendDocument(tx: TransactionScope, orgId: string, id: stri
   return { loaded: after, links }
 }
 
-/** No e-mail leaves a development server: the console is where a recipient's link "arrives". */
+/**
+ * No e-mail leaves this example: a link is handed over in the API answer that issued it (or as the
+ * redirect of a direct link). The log says a link went out and to whom, never the link: it is the
+ * recipient's only credential, and whoever reads logs must not be able to sign in their place.
+ */
 export function logSigningLinks(log: OperationContext['log'], { loaded, links }: SentDocument): void {
   for (const r of loaded.recipients) {
-    log.info({ document_id: loaded.doc.id, recipient: r.email, role: r.role, signing_url: links.get(r.id) }, `signing link for ${r.email}: ${links.get(r.id)}`)
+    if (!links.has(r.id)) continue
+    log.info({ document_id: loaded.doc.id, recipient_id: r.id, recipient: r.email, role: r.role }, `signing link issued for ${r.email}`)
   }
 }

@@ -11,7 +11,7 @@ export const generateDocument = defineOperation({
   summary: 'Create a document from a template and send it',
   description:
     "Fills the template's recipient slots in order with `recipients` (a slot left out keeps the template's own person), places its fields and sends. " +
-    "As with send, each recipient's `signing_url` is in this answer and the server log only.",
+    "As with send, each recipient's `signing_url` is in this answer only.",
   scope: 'actions',
   limit: 'send',
   params: TemplateIdParams,

@@ -10,7 +10,7 @@ export const sendDocumentOp = defineOperation({
   summary: 'Send a document for signature',
   description:
     'DRAFT → PENDING. Every SIGNER needs a SIGNATURE field; a document that is not ready is a `validation_error` whose `fields` say what to fix. ' +
-    "This answer is the only place each recipient's `signing_url` appears (no e-mail is sent by this example: the links are also written to the server log). " +
+    "This answer is the only place each recipient's `signing_url` appears (no e-mail is sent by this example, and the server log names the recipient, never the link). " +
     'A lost link is replaced with `POST /documents/{id}/recipients/{rid}/embed-token`.',
   scope: 'actions',
   limit: 'send',

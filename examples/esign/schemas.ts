@@ -5,7 +5,8 @@ export const RoleSchema = z.enum(['SIGNER', 'VIEWER', 'APPROVER'])
 export const FieldTypeSchema = z.enum(['SIGNATURE', 'INITIALS', 'DATE', 'TEXT'])
 export const StatusSchema = z.enum(['DRAFT', 'PENDING', 'COMPLETED', 'DECLINED'])
 
-export const RecipientInput = z.object({
+/** Strict where it is nested too (documents.create's `recipients`): a misspelt field is refused, not ignored. */
+export const RecipientInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   email: z.email().max(254),
   role: RoleSchema.default('SIGNER'),

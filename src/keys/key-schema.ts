@@ -4,8 +4,9 @@ import { parseRateLimits, parseScopes, type KeyRow } from './key-store.js'
 
 export const ScopeSchema = z.enum(scopes).openapi('Scope')
 
+/** Strict, as every object a client sends: a misspelt field inside an override is refused, not ignored. */
 export const RateLimitOverrideSchema = z
-  .object({
+  .strictObject({
     limit: z.number().int().min(1).max(1_000_000),
     window_seconds: z.number().int().min(1).max(86_400),
   })

@@ -17,7 +17,7 @@ export const generateDocument = defineOperation({
   params: TemplateIdParams,
   body: z.object({
     title: z.string().trim().min(1).max(300).optional(),
-    recipients: z.array(z.object({ name: z.string().trim().min(1).max(200), email: z.email().max(254) })).max(50).optional(),
+    recipients: z.array(z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email().max(254) })).max(50).optional(),
   }),
   output: DocumentSchema,
   errors: ['conflict'],

@@ -36,7 +36,14 @@ function envelopeResult(error: ApiError, requestId: string): CallToolResult {
 /** The same cap REST puts on this operation's JSON body, measured on the tool's arguments. */
 function checkSize(op: Operation, args: Record<string, unknown>): void {
   const limit = op.maxBodyBytes ?? JSON_LIMIT
-  if (Buffer.byteLength(JSON.stringify(args)) > limit) {
+  let text: string
+  try {
+    text = JSON.stringify(args)
+  } catch {
+    // JSON.parse takes nesting JSON.stringify cannot walk back (100,000 arrays deep): a client error, not ours.
+    throw new ApiError('validation_error', 'The arguments are nested too deeply', { fields: { '(arguments)': 'are nested too deeply' } })
+  }
+  if (Buffer.byteLength(text) > limit) {
     throw new ApiError('payload_too_large', `The arguments are over ${Math.round(limit / 1024 / 1024)} MB`)
   }
 }

@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Operation } from '../../src/core/operation.js'
 import { engines } from '../harness.js'
 import { Coverage } from './coverage.js'
+import { shippedModules } from '../../examples/main.js'
+import { changedTables, snapshotTables } from './database-dump.js'
+import { dashboardRequest, dashboardRoutes, missingDashboardFixtures, visit } from './dashboard-routes.js'
 import { listTools, mcpDoorway, restDoorway, type Doorway } from './doorways.js'
 import { fillPath, scopeSets, startWorld, type Tenant, type World } from './world.js'
 
@@ -115,6 +118,28 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
       const minted = await world.server.api('POST', path, { key: op.audience === 'reseller' ? tenant.reseller.key : tenant.key, body: { name: 'all but one', scopes: others } })
       const answer = await doorways[0]!.call(op, minted.body.key, await world.validCall(op, tenant, { fresh: false }))
       if (!answer.body?.error?.message?.includes(op.scope)) failures.push(`${op.id}: "${answer.body?.error?.message}"`)
+    }
+    expect(failures).toEqual([])
+  })
+
+  it("dashboard forms: an Owner's are accepted, a Member's are refused and write nothing", async () => {
+    const pages = (await shippedModules()).flatMap((m) => m.pages ?? []).map((p) => p.path)
+    const routes = dashboardRoutes(world.server, pages).filter((r) => r.method === 'POST')
+    expect(missingDashboardFixtures(routes), 'dashboard routes the matrices cannot call').toEqual([])
+    const owner = await world.member(tenant, 'owner')
+    const reader = await world.member(tenant, 'member')
+    const failures: string[] = []
+    for (const route of routes) {
+      const allowed = await visit(owner, route, await dashboardRequest(world, route, tenant))
+      coverage.count('dashboard owner', `${route.method} ${route.path}`)
+      if (allowed.status >= 400) failures.push(`owner ${route.path}: ${allowed.status}`)
+      const request = await dashboardRequest(world, route, tenant)
+      const before = await snapshotTables(world.server.db.handle.db, engine)
+      const refused = await visit(reader, route, request)
+      const changed = changedTables(before, await snapshotTables(world.server.db.handle.db, engine), ['sessions'])
+      coverage.count('dashboard member', `${route.method} ${route.path}`)
+      if (refused.status !== 403) failures.push(`member ${request.path}: ${refused.status}`)
+      if (changed.length) failures.push(`member ${request.path}: changed ${changed.join(', ')}`)
     }
     expect(failures).toEqual([])
   })

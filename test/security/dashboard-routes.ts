@@ -36,6 +36,8 @@ export function dashboardRoutes(server: TestServer, modulePages: string[]): Dash
 /** `:name` path parameters of a route. */
 export const routeParams = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
 
+const dashboardHooks = new Map<string, string[]>()
+
 /** Resources of a tenant that the dashboard's path parameters name, by the route's first segment. */
 const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise<Record<string, string>>> = {
   keys: async (world, tenant) => {
@@ -43,8 +45,11 @@ const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise
     return { id: res.body.id }
   },
   webhooks: async (world, tenant) => {
+    // Endpoints are capped per organisation: the previous fixture's, whose visit is over, goes first.
+    for (const id of dashboardHooks.get(tenant.orgId)?.splice(0) ?? []) await world.server.api('DELETE', `/webhooks/${id}`, { key: tenant.key })
     const hook = await world.server.api('POST', '/webhooks', { key: tenant.key, body: { url: 'http://127.0.0.1:9/hook', events: ['*'], description: `Hook ${tenant.marker}` } })
     const delivery = await world.server.api('POST', `/webhooks/${hook.body.id}/test`, { key: tenant.key })
+    dashboardHooks.set(tenant.orgId, [...(dashboardHooks.get(tenant.orgId) ?? []), hook.body.id])
     return { id: hook.body.id, did: delivery.body.id }
   },
   members: async (world, tenant) => {
@@ -86,11 +91,16 @@ export function missingDashboardFixtures(routes: DashboardRoute[]): string[] {
   })
 }
 
-/** The concrete path and form of a route, naming fresh resources of `owner`. */
-export async function dashboardRequest(world: World, route: DashboardRoute, owner: Tenant, formFor: Tenant = owner) {
+/**
+ * The concrete path and form of a route, naming fresh resources of `owner`. A webhook endpoint made
+ * for an earlier route is removed first, unless `keep` (requests prepared now and sent later).
+ */
+export async function dashboardRequest(world: World, route: DashboardRoute, owner: Tenant, formFor: Tenant = owner, options: { keep?: boolean } = {}) {
   let path = route.path
   if (routeParams(path).length) {
+    if (options.keep) dashboardHooks.set(owner.orgId, [])
     const values = await resourceFamilies[path.split('/')[1]!]!(world, owner)
+    if (options.keep) dashboardHooks.delete(owner.orgId)
     path = path.replace(/:(\w+)/g, (_, name: string) => {
       if (!values[name]) throw new Error(`dashboard fixture for ${route.path} gives no :${name}`)
       return encodeURIComponent(values[name]!)

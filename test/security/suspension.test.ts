@@ -56,12 +56,14 @@ describe.each(engines)('suspended organisation (%s)', (engine) => {
     const doorways = [restDoorway(world.server.url), mcpDoorway(world.server.url, world.api.errorStatus)]
     const ops = world.operations.filter((op) => op.audience !== 'reseller')
     const calls = new Map<string, Call>()
-    for (const op of ops) for (const d of doorways) calls.set(`${d.name} ${op.id}`, await world.validCall(op, tenant))
+    // Nothing may run once suspended, so the operations can share their resources (one endpoint, one document…).
+    for (const op of ops) for (const d of doorways) calls.set(`${d.name} ${op.id}`, await world.validCall(op, tenant, { fresh: false }))
 
     const routes = dashboardRoutes(world.server, pages.map((p) => p.path)).filter((r) => r.method === 'POST')
     expect(missingDashboardFixtures(routes), 'dashboard routes the matrices cannot call').toEqual([])
     const owner: Visitor = await world.member(tenant, 'owner')
-    const forms = await Promise.all(routes.map((route) => dashboardRequest(world, route, tenant)))
+    const forms = []
+    for (const route of routes) forms.push(await dashboardRequest(world, route, tenant, tenant, { keep: true }))
 
     const missingPages = pages.filter((p) => !pageTokens[p.path.split('/')[1]!] || (p.method === 'post' && !pageForms[`POST ${p.path}`]))
     expect(missingPages.map((p) => `${p.method} ${p.path}`), 'public pages without a token fixture or a form').toEqual([])

@@ -27,6 +27,16 @@ export interface Doorway {
   call(op: Operation, key: string, call: Call): Promise<Answer>
 }
 
+/** An answer's text, and its JSON when it is JSON. */
+export async function readAnswer(res: Response): Promise<{ text: string; json: any }> {
+  const text = await res.text()
+  try {
+    return { text, json: JSON.parse(text) }
+  } catch {
+    return { text, json: undefined }
+  }
+}
+
 function query(values: Record<string, string>): string {
   const q = new URLSearchParams(values).toString()
   return q ? `?${q}` : ''
@@ -43,13 +53,7 @@ export function restDoorway(baseUrl: string): Doorway {
         headers['content-type'] = 'application/json'
       }
       const res = await fetch(`${baseUrl}/api/v1${fillPath(op.path, call.params)}${query(call.query)}`, { method: op.method.toUpperCase(), headers, body })
-      const text = await res.text()
-      let json: any
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = undefined
-      }
+      const { text, json } = await readAnswer(res)
       return {
         status: res.status,
         ok: res.status < 300,
@@ -72,14 +76,7 @@ export async function callTool(baseUrl: string, key: string, name: string, args:
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: rawBody ?? JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name, arguments: args } }),
   })
-  const text = await res.text()
-  let json: any
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  return { res, text, json }
+  return { res, ...(await readAnswer(res)) }
 }
 
 export function mcpDoorway(baseUrl: string, errorStatus: Map<string, number>): Doorway {

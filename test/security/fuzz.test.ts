@@ -17,7 +17,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { engines } from '../harness.js'
 import { Coverage } from './coverage.js'
-import { callTool } from './doorways.js'
+import { callTool, readAnswer } from './doorways.js'
 import { bodyText, casesFor, summary, type FuzzCase } from './fuzz-cases.js'
 import { undeclaredKeys, type PublishedOperation } from './published-schema.js'
 import { watchWrites, type WriteWatch } from './write-watch.js'
@@ -166,13 +166,7 @@ describe.each(engines)('fuzzing from the OpenAPI document (%s)', (engine) => {
     // Whatever the fixtures wrote is behind us: from here on, a write is the request's.
     await watch.take()
     const res = await fetch(url, { method: op.method.toUpperCase(), headers, body: body as BodyInit | undefined })
-    const text = await res.text()
-    let json: any
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
+    const { json } = await readAnswer(res)
     const ok = res.status >= 200 && res.status < 300
     return {
       status: res.status,

@@ -11,7 +11,7 @@ import { engines } from '../harness.js'
 import { Coverage } from './coverage.js'
 import { shippedModules } from '../../examples/main.js'
 import { changedTables, snapshotTables } from './database-dump.js'
-import { dashboardRequest, dashboardRoutes, missingDashboardFixtures, visit } from './dashboard-routes.js'
+import { dashboardRequest, dashboardRoutes, missingDashboardFixtures, organisationRoutes, visit } from './dashboard-routes.js'
 import { listTools, mcpDoorway, restDoorway, type Doorway } from './doorways.js'
 import { fillPath, scopeSets, startWorld, type Tenant, type World } from './world.js'
 
@@ -125,7 +125,7 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
 
   it("dashboard forms: an Owner's are accepted, a Member's are refused and write nothing", async () => {
     const pages = (await shippedModules()).flatMap((m) => m.pages ?? []).map((p) => p.path)
-    const routes = dashboardRoutes(world.server, pages).filter((r) => r.method === 'POST')
+    const routes = organisationRoutes(dashboardRoutes(world.server, pages)).filter((r) => r.method === 'POST')
     expect(missingDashboardFixtures(routes), 'dashboard routes the matrices cannot call').toEqual([])
     const owner = await world.member(tenant, 'owner')
     const reader = await world.member(tenant, 'member')

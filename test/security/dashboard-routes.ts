@@ -19,6 +19,18 @@ const elsewhere = [/^\/api\//, /^\/mcp$/, /^\/(healthz|readyz|metrics|openapi\.j
 /** Session-only forms: they change who is signed in or where, not the organisation's data. */
 const sessionForms = ['POST /org']
 
+/**
+ * The signed-in person's own forms (answering invitations addressed to them), whichever
+ * organisation they are in: in the foreign-id matrix, not in the role or suspension ones.
+ */
+const accountRoutes = [/^\/invitations\//]
+
+/** Forms that only read (a POST so that what they show never sits in a URL): they may record in the audit log that they were used. */
+export const readingForms = ['POST /webhooks/:id/reveal']
+
+/** The routes that act for the organisation the session is in. */
+export const organisationRoutes = (routes: DashboardRoute[]) => routes.filter((r) => !accountRoutes.some((re) => re.test(r.path)))
+
 export function dashboardRoutes(server: TestServer, modulePages: string[]): DashboardRoute[] {
   const seen = new Set<string>()
   const out: DashboardRoute[] = []
@@ -36,8 +48,6 @@ export function dashboardRoutes(server: TestServer, modulePages: string[]): Dash
 /** `:name` path parameters of a route. */
 export const routeParams = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
 
-const dashboardHooks = new Map<string, string[]>()
-
 /** Resources of a tenant that the dashboard's path parameters name, by the route's first segment. */
 const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise<Record<string, string>>> = {
   keys: async (world, tenant) => {
@@ -45,11 +55,8 @@ const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise
     return { id: res.body.id }
   },
   webhooks: async (world, tenant) => {
-    // Endpoints are capped per organisation: the previous fixture's, whose visit is over, goes first.
-    for (const id of dashboardHooks.get(tenant.orgId)?.splice(0) ?? []) await world.server.api('DELETE', `/webhooks/${id}`, { key: tenant.key })
     const hook = await world.server.api('POST', '/webhooks', { key: tenant.key, body: { url: 'http://127.0.0.1:9/hook', events: ['*'], description: `Hook ${tenant.marker}` } })
     const delivery = await world.server.api('POST', `/webhooks/${hook.body.id}/test`, { key: tenant.key })
-    dashboardHooks.set(tenant.orgId, [...(dashboardHooks.get(tenant.orgId) ?? []), hook.body.id])
     return { id: hook.body.id, did: delivery.body.id }
   },
   members: async (world, tenant) => {
@@ -57,8 +64,35 @@ const resourceFamilies: Record<string, (world: World, tenant: Tenant) => Promise
       key: tenant.reseller.key,
       body: { email: `member-${Math.random().toString(36).slice(2)}@${tenant.marker}.example`, name: `Member ${tenant.marker}`, role: 'member' },
     })
-    return { userId: res.body.user_id }
+    const invitation = await pendingInvitation(world, tenant)
+    const values: Record<string, string> = { userId: res.body.user_id }
+    if (invitation) values.id = invitation
+    return values
   },
+  invitations: async (world, tenant) => {
+    const invitation = await pendingInvitation(world, tenant)
+    return invitation ? { id: invitation } : ({} as Record<string, string>)
+  },
+}
+
+const owners = new Map<string, Promise<Visitor>>()
+
+/**
+ * An invitation of the tenant's organisation, still open, for someone with an account elsewhere
+ * (a user the tenant's reseller provisioned in another of its organisations), read from the
+ * organisation's members page as its Owner sees it. Undefined where invitations do not exist.
+ */
+async function pendingInvitation(world: World, tenant: Tenant): Promise<string | undefined> {
+  const elsewhere = await world.server.api('POST', '/reseller/organizations', { key: tenant.reseller.key, body: { name: `Elsewhere ${tenant.marker}` } })
+  const email = `invitee-${Math.random().toString(36).slice(2)}@${tenant.marker}.example`
+  await world.server.api('POST', `/reseller/organizations/${elsewhere.body.id}/users`, { key: tenant.reseller.key, body: { email, name: `Invitee ${tenant.marker}` } })
+  const invited = await world.server.api('POST', `/reseller/organizations/${tenant.orgId}/users`, { key: tenant.reseller.key, body: { email, name: `Invitee ${tenant.marker}` } })
+  if (invited.body.status !== 'pending') return undefined
+  if (!owners.has(tenant.orgId)) owners.set(tenant.orgId, world.member(tenant, 'owner'))
+  const owner = await owners.get(tenant.orgId)!
+  const page = await owner.get('/members')
+  const ids = [...page.text.matchAll(/\/members\/invitations\/([0-9a-f-]{36})\/cancel/g)].map((m) => m[1]!)
+  return ids.at(-1)
 }
 
 /** A form each POST route accepts; the `_csrf` and `_once` of the page are added by the visitor. */
@@ -79,6 +113,9 @@ const forms: Record<string, (tenant: Tenant) => Record<string, string | string[]
   'POST /webhooks/:id/disable': () => ({}),
   'POST /webhooks/:id/delete': () => ({ confirmed: '1' }),
   'POST /webhooks/:id/deliveries/:did/retry': () => ({}),
+  'POST /members/invitations/:id/cancel': () => ({}),
+  'POST /invitations/:id/accept': () => ({}),
+  'POST /invitations/:id/decline': () => ({}),
 }
 
 export function missingDashboardFixtures(routes: DashboardRoute[]): string[] {
@@ -91,16 +128,11 @@ export function missingDashboardFixtures(routes: DashboardRoute[]): string[] {
   })
 }
 
-/**
- * The concrete path and form of a route, naming fresh resources of `owner`. A webhook endpoint made
- * for an earlier route is removed first, unless `keep` (requests prepared now and sent later).
- */
-export async function dashboardRequest(world: World, route: DashboardRoute, owner: Tenant, formFor: Tenant = owner, options: { keep?: boolean } = {}) {
+/** The concrete path and form of a route, naming fresh resources of `owner`. */
+export async function dashboardRequest(world: World, route: DashboardRoute, owner: Tenant, formFor: Tenant = owner) {
   let path = route.path
   if (routeParams(path).length) {
-    if (options.keep) dashboardHooks.set(owner.orgId, [])
     const values = await resourceFamilies[path.split('/')[1]!]!(world, owner)
-    if (options.keep) dashboardHooks.delete(owner.orgId)
     path = path.replace(/:(\w+)/g, (_, name: string) => {
       if (!values[name]) throw new Error(`dashboard fixture for ${route.path} gives no :${name}`)
       return encodeURIComponent(values[name]!)

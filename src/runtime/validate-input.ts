@@ -33,15 +33,28 @@ const isPlainObject = (node: object) => {
  * Iterative, so a deeply nested body cannot overflow the stack.
  */
 function prototypeKeys(body: unknown): string[] {
+  // Each node links to its parent, so the walk costs one entry per node however deep the body is;
+  // a path is spelled out only for a key that is found.
+  interface Step {
+    node: unknown
+    key: string | number | undefined
+    parent: Step | undefined
+  }
+  const pathOf = (step: Step | undefined): (string | number)[] => {
+    const path: (string | number)[] = []
+    for (let s = step; s && s.key !== undefined; s = s.parent) path.push(s.key)
+    return path.reverse()
+  }
   const found: string[] = []
-  const stack: [unknown, (string | number)[]][] = [[body, []]]
+  const stack: Step[] = [{ node: body, key: undefined, parent: undefined }]
   while (stack.length > 0) {
-    const [node, path] = stack.pop()!
+    const step = stack.pop()!
+    const { node } = step
     if (node === null || typeof node !== 'object') continue
-    if (Array.isArray(node)) node.forEach((item, i) => stack.push([item, [...path, i]]))
+    if (Array.isArray(node)) node.forEach((item, i) => stack.push({ node: item, key: i, parent: step }))
     else if (isPlainObject(node)) {
-      if (Object.prototype.hasOwnProperty.call(node, '__proto__')) found.push(fieldPath([...path, '__proto__']))
-      for (const [key, value] of Object.entries(node)) if (value !== null && typeof value === 'object') stack.push([value, [...path, key]])
+      if (Object.prototype.hasOwnProperty.call(node, '__proto__')) found.push(fieldPath([...pathOf(step), '__proto__']))
+      for (const [key, value] of Object.entries(node)) if (value !== null && typeof value === 'object') stack.push({ node: value, key, parent: step })
     }
   }
   return found

@@ -5,6 +5,7 @@ import type { Hono } from 'hono'
 import { sql } from 'kysely'
 import { pino, type Logger } from 'pino'
 import { Authenticator } from './auth/authenticate.js'
+import { ImportedPrefixes, syncImportedPrefixes } from './auth/imported-prefixes.js'
 import { KeyCache } from './auth/key-cache.js'
 import { auditWriter } from './audit/audit-writer.js'
 import type { PorticoConfig } from './core/config.js'
@@ -20,6 +21,7 @@ import type { HttpEnv } from './http/env.js'
 import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
 import type { RequestObserver } from './http/request-observer.js'
 import { IdempotencyStore } from './idempotency/idempotency-store.js'
+import { KeyImporter } from './keys/key-import.js'
 import { KeyService } from './keys/key-service.js'
 import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
@@ -248,6 +250,10 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   })
   const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
+  // Imported keys' prefixes: read before serving, kept current over the invalidation channels.
+  const importedPrefixes = new ImportedPrefixes()
+  const importedSync = syncImportedPrefixes(importedPrefixes, invalidation, db, log)
+  await importedPrefixes.load(db)
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
   const dispatcher = createDispatcher({ db, dialect, log, config, outbox })
@@ -259,6 +265,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const memberService = new MemberService(db, config)
   const services: Services = {
     keys: keyService,
+    keyImport: new KeyImporter(importedSync, () => [prefixes.org, prefixes.reseller]),
     orgs: new OrgStore(db),
     members: memberService,
     // Suspension drops the organisation's cached keys so its next request sees the new status.
@@ -324,7 +331,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     urls: config,
     log,
   })
-  const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes), limiter, config.authFailuresPerMinute)
+  const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
   const mounts: RouteMount[] = [
     probeRoutes(readiness, metrics, () => drain?.draining ?? false, config.metricsToken),
     docsRoutes(document, config),
@@ -364,6 +371,12 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
       purge.unref()
       timers.push(purge)
+      // Without a channel (several processes on one SQLite file), imports elsewhere are read within the key cache's TTL.
+      if (invalidationChannels.length === 0) {
+        const refresh = setInterval(() => void importedSync.refresh(), Math.max(1, Math.min(config.keyCacheTtlSeconds, 60)) * 1000)
+        refresh.unref()
+        timers.push(refresh)
+      }
       for (const m of modules) await m.start?.({ db, dialect, log, publicUrl: config.publicUrl })
     },
     flushLastUsed: () => lastUsed.flush(),

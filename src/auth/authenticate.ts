@@ -2,6 +2,7 @@ import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import { checksumMatches, digestToHash, KEY_MAX_LENGTH, keyDigest, parseKeyShape } from '../keys/key-format.js'
 import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
+import type { ImportedPrefixes } from './imported-prefixes.js'
 import type { KeyCache } from './key-cache.js'
 
 export interface Authenticated {
@@ -40,6 +41,8 @@ export class Authenticator {
     private readonly store: KeyStore,
     private readonly cache: KeyCache,
     private readonly prefixes: { org: string; reseller: string },
+    /** Prefixes of imported keys: tokens starting with one are looked up although they lack Portico's format. */
+    private readonly imported?: ImportedPrefixes,
   ) {}
 
   /**
@@ -52,14 +55,14 @@ export class Authenticator {
     // A cache hit is a key verified before: only that exact string hashes to its entry, so a hit
     // needs no shape or checksum check. Anything longer than a key is refused before it is hashed.
     // A miss checks the shape and the checksum offline, so typos and random guesses never reach
-    // the database.
-    if (presented.length > KEY_MAX_LENGTH) throw new ApiError('invalid_api_key', 'The API key is not valid')
+    // the database, unless they start with the prefix of an imported key (which has neither).
+    if (presented.length > KEY_MAX_LENGTH && !this.imported?.matches(presented)) throw new ApiError('invalid_api_key', 'The API key is not valid')
     const digest = keyDigest(presented)
     const key = this.cache.get(digest, at)
     if (key) return usable(verifiedOf(key), at)
     const parsed = parseKeyShape(presented)
     if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller) || !checksumMatches(parsed)) {
-      throw new ApiError('invalid_api_key', 'The API key is not valid')
+      if (!this.imported?.matches(presented)) throw new ApiError('invalid_api_key', 'The API key is not valid')
     }
     return this.#lookUp(digestToHash(digest), at)
   }

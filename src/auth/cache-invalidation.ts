@@ -51,6 +51,12 @@ export function databaseChannel(notifications: Notifications, name: string): Inv
   }
 }
 
+/** Hears the messages that are not about cached keys, and every (re)subscription, after which it should re-read its state. */
+export interface InvalidationListener {
+  message(message: string): void
+  reset(): void
+}
+
 /**
  * Drops keys from this process's cache at once and, over every channel there is (Redis pub/sub
  * and PostgreSQL's LISTEN/NOTIFY, each message sent on both), from every other instance's too,
@@ -62,6 +68,7 @@ export function databaseChannel(notifications: Notifications, name: string): Inv
  * see a change within the cache TTL.
  */
 export class KeyCacheInvalidation {
+  readonly #listeners: InvalidationListener[] = []
   #started = false
   #stopped = false
   readonly #listening = new Set<InvalidationChannel>()
@@ -85,6 +92,16 @@ export class KeyCacheInvalidation {
     return this.#send(tx, `owner:${ownerId}`, () => this.cache.invalidateOwner(ownerId))
   }
 
+  /** Other state kept in step over the same channels (imported key prefixes); register before start(). */
+  listen(listener: InvalidationListener): void {
+    this.#listeners.push(listener)
+  }
+
+  /** Once the transaction commits: runs `local` here and sends `message` to every instance's listeners. */
+  announce(tx: TransactionScope, message: string, local: () => void): Promise<void> {
+    return this.#send(tx, message, local)
+  }
+
   /** Told by the database handle: back while nothing is heard, others can change keys again. */
   databaseReachable(up: boolean): void {
     if (up && !this.hearing) this.cache.expireWithin(UNHEARD_TTL_MS)
@@ -98,10 +115,12 @@ export class KeyCacheInvalidation {
     const apply = (message: string) => {
       if (message.startsWith('key:')) this.cache.invalidateKey(message.slice(4))
       else if (message.startsWith('owner:')) this.cache.invalidateOwner(message.slice(6))
+      else for (const listener of this.#listeners) listener.message(message)
     }
     for (const channel of this.channels) {
       const onReset = () => {
         this.cache.clear()
+        for (const listener of this.#listeners) listener.reset()
         if (this.#listening.has(channel)) return
         this.#listening.add(channel)
         if (this.#lost.delete(channel)) this.log.warn({ channel: channel.name }, 'key-cache invalidation: listening again')

@@ -32,6 +32,11 @@ export const KeySchema = z
     revoked_at: Timestamp.nullable().openapi({ description: 'When the key stops working; in the future during a roll grace period.' }),
     rolled_from: Uuid.nullable(),
     rate_limits: z.record(z.string(), RateLimitOverrideSchema),
+    imported: z.boolean().openapi({ description: 'Imported from another system (`POST /keys/import`): it keeps its original plaintext.' }),
+    revoked_reason: z
+      .enum(['leaked'])
+      .nullable()
+      .openapi({ description: '`leaked`: revoked by Portico on a secret-scanning leak report; null otherwise.' }),
   })
   .openapi('ApiKey')
 
@@ -72,6 +77,8 @@ export function toKeyView(row: KeyRow): KeyView {
     revoked_at: isoTimestamp(row.revoked_at),
     rolled_from: row.rolled_from,
     rate_limits: parseRateLimits(row.rate_limits),
+    imported: Boolean(row.imported_at),
+    revoked_reason: row.revoked_reason === 'leaked' ? 'leaked' : null,
   }
 }
 

@@ -2,7 +2,9 @@ import type { OperationContext, TransactionScope } from '../core/context.js'
 import { ApiError, notFound } from '../core/errors.js'
 import type { Principal, ResellerKeyPrincipal } from '../core/principal.js'
 import type { Scope } from '../core/scopes.js'
+import type { ImportEntry } from '../keys/key-import.js'
 import type { KeyService } from '../keys/key-service.js'
+import '../keys/services.js'
 import type { KeyRow, RateLimitOverride } from '../keys/key-store.js'
 import type { Cursor } from '../core/pagination.js'
 import type { MemberService, Provisioned, Role } from '../members/member-service.js'
@@ -111,6 +113,11 @@ export class ResellerService {
     input: { name: string; scopes: Scope[]; expiresAt: string | null },
   ): Promise<{ row: KeyRow; key: string }> {
     return this.#inOrganization(ctx, orgId, (tx, reseller) => this.keys.mint(tx, reseller, { type: 'org', orgId }, input))
+  }
+
+  /** Keys imported from another system into one of the reseller's organisations (`POST /keys/import` on its behalf). */
+  async importOrgKeys(ctx: OperationContext, orgId: string, entries: ImportEntry[]): Promise<KeyRow[]> {
+    return this.#inOrganization(ctx, orgId, (tx, reseller) => ctx.services.keyImport.import(tx, reseller, { type: 'org', orgId }, entries))
   }
 
   /** An organisation's keys, newest first: those the reseller minted and those its users made. */

@@ -14,6 +14,7 @@ const resellerOps = (server: TestServer) => server.portico.registry.all().filter
 const validBodies: Record<string, unknown> = {
   'reseller.users.create': { email: 'probe@example.test', name: 'Probe', role: 'member' },
   'reseller.org_keys.create': { name: 'probe' },
+  'reseller.org_keys.import': { hash: 'ab'.repeat(32), prefix: 'probe_', name: 'probe' },
 }
 
 describe.each(engines)('resellers over HTTP (%s)', (engine) => {
@@ -78,6 +79,7 @@ describe.each(engines)('resellers over HTTP (%s)', (engine) => {
     expect(withId.map((op) => op.id).sort()).toEqual(
       [
         'reseller.org_keys.create',
+        'reseller.org_keys.import',
         'reseller.org_keys.list',
         'reseller.org_keys.revoke',
         'reseller.organizations.get',

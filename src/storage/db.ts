@@ -53,6 +53,22 @@ export interface ApiKeysTable {
   expires_at: string | null
   revoked_at: string | null
   rolled_from: string | null
+  /** Set on keys imported from another system (no Portico format or checksum). */
+  imported_at?: string | null
+  /** Why Portico revoked the key on its own (`leaked`); null for a revocation asked for. */
+  revoked_reason?: string | null
+}
+
+export interface ImportedKeyPrefixesTable {
+  prefix: string
+  created_at: string
+}
+
+export interface KeyNoticesTable {
+  key_id: string
+  kind: string
+  org_id: string | null
+  created_at: string
 }
 
 export interface AuditLogTable {
@@ -145,6 +161,8 @@ export interface CoreTables {
   memberships: MembershipsTable
   resellers: ResellersTable
   api_keys: ApiKeysTable
+  imported_key_prefixes: ImportedKeyPrefixesTable
+  key_notices: KeyNoticesTable
   audit_log: AuditLogTable
   idempotency_keys: IdempotencyKeysTable
   events: EventsTable

@@ -109,6 +109,9 @@ const operationFixtures: Record<string, OperationFixture> = {
   'keys.create': { body: (_w, t, _p, op) => ({ name: `Key ${t.marker}`, scopes: [op.scope] }) },
   'reseller.keys.create': { body: (_w, t, _p, op) => ({ name: `Reseller key ${t.marker}`, scopes: [op.scope] }) },
   'reseller.org_keys.create': { body: (_w, t, _p, op) => ({ name: `Key ${t.marker}`, scopes: [op.scope] }) },
+  // Every import names a key no one has imported yet.
+  'keys.import': { body: (_w, t, _p, op) => ({ hash: randomBytes(32).toString('hex'), prefix: `imp_${randomBytes(4).toString('hex')}`, name: `Imported ${t.marker}`, scopes: [op.scope] }) },
+  'reseller.org_keys.import': { body: (_w, t, _p, op) => ({ hash: randomBytes(32).toString('hex'), prefix: `imp_${randomBytes(4).toString('hex')}`, name: `Imported ${t.marker}`, scopes: [op.scope] }) },
   'documents.create': { body: (w, t) => ({ title: `Upload ${t.marker}`, file_base64: w.pdfBase64, recipients: [{ name: `Signer ${t.marker}`, email: email(t) }] }) },
   'recipients.create': { body: (_w, t) => ({ name: `Viewer ${t.marker}`, email: email(t), role: 'VIEWER' }) },
   'fields.create': { body: (_w, _t, p) => ({ type: 'TEXT', page: 1, x: 72, y: 300, width: 120, height: 20, recipientId: p.rid }) },

@@ -3,6 +3,7 @@ import { createOrganization } from './create-organization.js'
 import { createResellerKey } from './create-reseller-key.js'
 import { createUser } from './create-user.js'
 import { getOrganization } from './get-organization.js'
+import { importOrgKeys } from './import-org-keys.js'
 import { getResellerKey } from './get-reseller-key.js'
 import { listOrganizations } from './list-organizations.js'
 import { listOrgKeys } from './list-org-keys.js'
@@ -23,6 +24,7 @@ export const resellerOperations = [
   createUser,
   listUsers,
   createOrgKey,
+  importOrgKeys,
   listOrgKeys,
   revokeOrgKey,
   createResellerKey,

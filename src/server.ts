@@ -5,7 +5,7 @@ import type { Hono } from 'hono'
 import { sql } from 'kysely'
 import { pino, type Logger } from 'pino'
 import { Authenticator } from './auth/authenticate.js'
-import { ImportedPrefixes, syncImportedPrefixes } from './auth/imported-prefixes.js'
+import { couldBeKey, ImportedPrefixes, syncImportedPrefixes } from './auth/imported-prefixes.js'
 import { KeyCache } from './auth/key-cache.js'
 import { auditWriter } from './audit/audit-writer.js'
 import type { PorticoConfig } from './core/config.js'
@@ -22,6 +22,8 @@ import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
 import type { RequestObserver } from './http/request-observer.js'
 import { IdempotencyStore } from './idempotency/idempotency-store.js'
 import { KeyImporter } from './keys/key-import.js'
+import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
+import { leakReportRoutes } from './http/leak-report-route.js'
 import { KeyService } from './keys/key-service.js'
 import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
@@ -332,8 +334,12 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     log,
   })
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
+  // Read once here, so a missing or malformed keys file stops the start naming the variable.
+  const scanningKeys = config.leakReportKeysFile ? new ScanningKeys(config.leakReportKeysFile) : undefined
+  const leakReports = scanningKeys && { keys: scanningKeys, service: new LeakReports(keyService, { db, outbox, auditWriter }, couldBeKey(prefixes, importedPrefixes)) }
   const mounts: RouteMount[] = [
     probeRoutes(readiness, metrics, () => drain?.draining ?? false, config.metricsToken),
+    leakReportRoutes({ reports: leakReports, limiter, failuresPerMinute: config.authFailuresPerMinute }),
     docsRoutes(document, config),
     mcpRoutes({ registry, executor, guard, observers, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
     dashboard,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { TransactionScope } from '../core/context.js'
+import { checksumMatches, KEY_MAX_LENGTH, parseKeyShape } from '../keys/key-format.js'
 import type { CoreDb } from '../storage/db.js'
 import type { KeyCacheInvalidation } from './cache-invalidation.js'
 
@@ -87,5 +88,17 @@ export function syncImportedPrefixes(
       for (const batch of batches) if (batch.length) await invalidation.announce(tx, MESSAGE + batch.join('\n'), () => batch.forEach((p) => prefixes.add(p)))
     },
     refresh,
+  }
+}
+
+/**
+ * Whether a token could be one of this deployment's keys, decided offline as authentication does:
+ * Portico's format with one of its prefixes and a valid checksum, or an imported key's prefix.
+ */
+export function couldBeKey(prefixes: { org: string; reseller: string }, imported: ImportedPrefixes): (token: string) => boolean {
+  return (token) => {
+    const shape = token.length <= KEY_MAX_LENGTH ? parseKeyShape(token) : null
+    if (shape && (shape.prefix === prefixes.org || shape.prefix === prefixes.reseller) && checksumMatches(shape)) return true
+    return imported.matches(token)
   }
 }

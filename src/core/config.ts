@@ -39,6 +39,8 @@ export interface PorticoConfig {
   webhookLeaseSeconds: number
   /** The bearer token `/metrics` asks for; unset, `/metrics` is not served at all (404). */
   metricsToken: string | undefined
+  /** JSON file of secret-scanning public keys (`{public_keys: [{key_identifier, key}]}`); unset: leak reports are not accepted. */
+  leakReportKeysFile: string | undefined
   /** Webhook endpoints one organisation may have: each event fans out to every one of them. */
   webhooksPerOrg: number
   /** Browser origins allowed to call /mcp; empty allows only requests without an Origin header and same-origin. */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     inProcessWorker: parseBoolean('PORTICO_IN_PROCESS_WORKER', env.PORTICO_IN_PROCESS_WORKER, true),
     webhookLeaseSeconds: parseInteger('PORTICO_WEBHOOK_LEASE_SECONDS', env.PORTICO_WEBHOOK_LEASE_SECONDS, 60, 1, 3600),
     metricsToken: parseMetricsToken(env.PORTICO_METRICS_TOKEN),
+    leakReportKeysFile: env.PORTICO_LEAK_REPORT_KEYS?.trim() || undefined,
     webhooksPerOrg: parseInteger('PORTICO_WEBHOOKS_PER_ORG', env.PORTICO_WEBHOOKS_PER_ORG, 20, 1, 1000),
     mcpAllowedOrigins: (env.PORTICO_MCP_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     databasePoolSize: parseInteger('PORTICO_DATABASE_POOL_SIZE', env.PORTICO_DATABASE_POOL_SIZE, 10, 1, 1000),

@@ -25,7 +25,7 @@ function tooLarge(limit: number): ApiError {
 }
 
 /** Reads at most `limit` bytes, failing as soon as the stream goes past it (Content-Length may lie). */
-async function readCapped(c: Context, limit: number): Promise<Uint8Array> {
+export async function readCapped(c: Context, limit: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? NaN)
   if (declared > limit) throw tooLarge(limit)
   const body = c.req.raw.body

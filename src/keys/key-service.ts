@@ -111,12 +111,12 @@ export class KeyService {
     return { row, key: minted.key }
   }
 
-  async revoke(tx: TransactionScope, owner: KeyOwner, id: string): Promise<KeyRow> {
-    const result = await this.store.revoke(owner, id, now(), coreDb(tx.db))
+  async revoke(tx: TransactionScope, owner: KeyOwner, id: string, reason: 'leaked' | null = null): Promise<KeyRow> {
+    const result = await this.store.revoke(owner, id, now(), coreDb(tx.db), reason)
     if (!result) throw new ApiError('not_found', 'API key not found')
     await this.invalidation.invalidateKey(tx, id)
     if (result.changed) {
-      await tx.audit({ action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { prefix: result.row.prefix } })
+      await tx.audit({ action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { prefix: result.row.prefix, ...(reason ? { reason } : {}) } })
       if (owner.type === 'org') await tx.emit('api_key.revoked', toKeyView(result.row))
     }
     return result.row

@@ -75,12 +75,13 @@ export class KeyStore {
   /**
    * Sets `revoked_at` unless the key is already revoked by then; exactly one caller sees `changed`.
    * A later revoke of a key whose grace period is still running brings the revocation forward.
+   * `reason`: why Portico revoked it on its own (a leak report); null when someone asked.
    */
-  async revoke(owner: KeyOwner, id: string, at: string, db: Db = this.db): Promise<{ row: KeyRow; changed: boolean } | undefined> {
+  async revoke(owner: KeyOwner, id: string, at: string, db: Db = this.db, reason: 'leaked' | null = null): Promise<{ row: KeyRow; changed: boolean } | undefined> {
     const { column, value } = ownedBy(owner)
     const updated = await db
       .updateTable('api_keys')
-      .set({ revoked_at: at })
+      .set({ revoked_at: at, revoked_reason: reason })
       .where('id', '=', id)
       .where(column, '=', value)
       .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', at)]))

@@ -1,6 +1,7 @@
 import { defineModule } from '../core/module.js'
 import { z } from '../core/schema.js'
 import { KeySchema } from './key-schema.js'
+import { LeakedEventSchema } from './leak-reports.js'
 import { keyOperations } from './operations/index.js'
 
 export const keysModule = defineModule({
@@ -14,6 +15,11 @@ export const keysModule = defineModule({
       type: 'api_key.rolled',
       summary: 'An API key was rolled: a new key replaces the old one after its grace period',
       schema: z.object({ old_key: KeySchema, new_key: KeySchema }),
+    },
+    {
+      type: 'api_key.leaked',
+      summary: 'A secret-scanning report found an API key in public; Portico revoked it at once (reason `leaked`)',
+      schema: LeakedEventSchema,
     },
   ],
 })

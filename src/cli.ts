@@ -7,6 +7,7 @@ import { runInTransaction, systemMeta } from './core/transaction.js'
 import { auditWriter } from './audit/audit-writer.js'
 import { DATABASE_KEY_CACHE_CHANNEL, publishOverRedis } from './auth/cache-invalidation.js'
 import { TransactionalOutbox } from './events/outbox.js'
+import { KeyNotices } from './keys/key-notices.js'
 import { KeyService } from './keys/key-service.js'
 import { WebhookService } from './webhooks/webhook-service.js'
 import { KeyStore } from './keys/key-store.js'
@@ -235,12 +236,15 @@ async function worker(config: PorticoConfig, modules: PorticoModule[]): Promise<
   // Events the worker itself records (webhook.disabled) fan out to the organisation's other endpoints.
   outbox.onAppend(new WebhookService(database.db, config.webhooksAllowPrivate, () => [], () => dispatcher.nudge()).fanOut)
   database.watchAvailability?.((up, err) => (up ? log.warn('database reachable again') : log.error({ err }, 'database unreachable; deliveries wait')))
+  // Expiry notices, from the worker like deliveries: each sent once however many workers run.
+  const notices = new KeyNotices({ db: database.db, outbox, auditWriter, log })
   dispatcher.start()
+  notices.start()
   log.info('webhook worker started')
   process.stdout.write('Portico webhook worker running\n')
   await untilSignal(config, log)
   // No new attempt; those in flight get a short grace, then are handed back for another worker.
-  await dispatcher.stop(shutdownSchedule(config.shutdownTimeoutSeconds).attemptsMs)
+  await Promise.all([dispatcher.stop(shutdownSchedule(config.shutdownTimeoutSeconds).attemptsMs), notices.stop()])
   await database.close()
   return 0
 }

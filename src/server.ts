@@ -22,6 +22,7 @@ import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
 import type { RequestObserver } from './http/request-observer.js'
 import { IdempotencyStore } from './idempotency/idempotency-store.js'
 import { KeyImporter } from './keys/key-import.js'
+import { KeyNotices } from './keys/key-notices.js'
 import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
 import { leakReportRoutes } from './http/leak-report-route.js'
 import { KeyService } from './keys/key-service.js'
@@ -268,6 +269,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const services: Services = {
     keys: keyService,
     keyImport: new KeyImporter(importedSync, () => [prefixes.org, prefixes.reseller]),
+    keyNotices: new KeyNotices({ db, outbox, auditWriter, log }),
     orgs: new OrgStore(db),
     members: memberService,
     // Suspension drops the organisation's cached keys so its next request sees the new status.
@@ -372,7 +374,10 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     async start() {
       lastUsed.start()
       usage.start()
-      if (config.inProcessWorker) dispatcher.start()
+      if (config.inProcessWorker) {
+        dispatcher.start()
+        services.keyNotices.start()
+      }
       await invalidation.start()
       const purge = setInterval(() => void idempotency.purgeExpired().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
       purge.unref()
@@ -417,7 +422,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       for (const t of timers) clearInterval(t)
       const schedule = { ...shutdownSchedule(config.shutdownTimeoutSeconds), ...options }
       invalidation.stop()
-      await Promise.all([drain?.drain(schedule), dispatcher.stop(schedule.attemptsMs)])
+      await Promise.all([drain?.drain(schedule), dispatcher.stop(schedule.attemptsMs), services.keyNotices.stop()])
       for (const m of modules) await m.stop?.()
       await lastUsed.stop()
       await usage.stop()

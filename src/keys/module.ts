@@ -1,6 +1,7 @@
 import { defineModule } from '../core/module.js'
 import { z } from '../core/schema.js'
 import { KeySchema } from './key-schema.js'
+import { ExpiredEventSchema, ExpiringEventSchema } from './key-notices.js'
 import { LeakedEventSchema } from './leak-reports.js'
 import { keyOperations } from './operations/index.js'
 
@@ -21,5 +22,7 @@ export const keysModule = defineModule({
       summary: 'A secret-scanning report found an API key in public; Portico revoked it at once (reason `leaked`)',
       schema: LeakedEventSchema,
     },
+    { type: 'api_key.expiring', summary: 'An API key expires in 7 days, or in 1 day (`expires_in`); sent once each', schema: ExpiringEventSchema },
+    { type: 'api_key.expired', summary: 'An API key reached its expiry; sent once', schema: ExpiredEventSchema },
   ],
 })

@@ -48,6 +48,7 @@ await portico.database.db
 // Admits every request without counting, synchronously as the in-process limiter answers.
 const noLimiter: RateLimiter = {
   consume: (requests) => requests.map(({ policy }) => ({ policy, allowed: true, remaining: policy.limit, resetSeconds: policy.windowSeconds })),
+  release: () => {},
   close: async () => {},
 }
 // BENCH_LIMITER=off: to isolate what the limiter costs.

@@ -34,6 +34,12 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   /** The in-process limiter answers synchronously; one that asks another process, with a promise. */
   consume(requests: RateLimitRequest[], at?: number): RateLimitDecision[] | Promise<RateLimitDecision[]>
+  /**
+   * Un-counts a request that `consume` admitted and something after it refused (a key out of
+   * credits), so a refused request is counted nowhere: one count off each bucket, from the newest
+   * slot holding one.
+   */
+  release(requests: RateLimitRequest[], at?: number): void | Promise<void>
   close(): Promise<void>
 }
 

@@ -45,6 +45,19 @@ class Window {
     this.total++
   }
 
+  /** Takes one count back, from the newest slot that holds one. */
+  remove(): void {
+    for (let slot = this.slot; slot >= this.oldest && this.total > 0; slot--) {
+      const i = slot % RING
+      if (this.counts[i]! > 0) {
+        this.counts[i]!--
+        this.total--
+        break
+      }
+    }
+    if (this.total === 0) this.oldest = this.slot
+  }
+
   /** When the slot holding the `n`-th oldest count leaves the window (ms). */
   freeAt(n: number): number {
     let seen = 0
@@ -95,6 +108,15 @@ export class MemoryRateLimiter implements RateLimiter {
     if (admit) window.add()
     const oldestLeaves = window.total > 0 ? window.freeAt(1) : at + window.windowMs
     return { policy, allowed: true, remaining: policy.limit - window.total, resetSeconds: secondsUntil(oldestLeaves, at) }
+  }
+
+  release(requests: RateLimitRequest[], at = Date.now()): void {
+    for (const request of requests) {
+      const window = this.#windows.get(request.bucket)
+      if (!window || window.windowMs !== request.policy.windowSeconds * 1000) continue
+      window.advance(at)
+      window.remove()
+    }
   }
 
   /** Drops windows whose every count has left, so idle keys cost no memory. */

@@ -30,7 +30,15 @@ export class LimitPolicies {
   ): RateLimitPolicy {
     const base = this.#classes.get(name)
     if (!base) throw new Error(`unknown rate-limit class "${name}"`)
-    const override = keyOverrides[name] ?? orgOverrides[name]
+    // A shared organisation class is a pool of its own (`shared`), not each key's limit.
+    const org = orgOverrides[name]
+    const override = keyOverrides[name] ?? (org && !org.shared ? org : undefined)
     return override ? { name, limit: override.limit, windowSeconds: override.window_seconds } : base
+  }
+
+  /** The organisation's pool for a class it shares across its keys, named `org:<class>` in headers. */
+  shared(name: string, orgOverrides: Record<string, RateLimitOverride>): RateLimitPolicy | undefined {
+    const org = orgOverrides[name]
+    return org?.shared ? { name: `org:${name}`, limit: org.limit, windowSeconds: org.window_seconds } : undefined
   }
 }

@@ -83,7 +83,42 @@ end
 return out
 `
 
-type Scripted = Redis & { porticoSlidingWindow(...args: (string | number)[]): Promise<number[]> }
+/**
+ * Takes one count back from each bucket (a request admitted here and then refused by something
+ * else): from the newest slot holding one, so the bucket's `n` and `o` stay true.
+ * KEYS: bucket keys. ARGV: slots per window, then window_ms per key.
+ */
+const RELEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local slots = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local size = tonumber(ARGV[i + 1]) / slots
+  local held = redis.call('HMGET', key, 'n', 'o')
+  local total = tonumber(held[1]) or 0
+  local oldest = tonumber(held[2]) or 0
+  if total > 0 then
+    local j = math.max(math.floor(now / size), oldest)
+    while j >= oldest do
+      local field = string.format('%d', j)
+      local c = tonumber(redis.call('HGET', key, field))
+      if c and c > 0 then
+        if c == 1 then redis.call('HDEL', key, field) else redis.call('HINCRBY', key, field, -1) end
+        if total == 1 then redis.call('DEL', key) else redis.call('HINCRBY', key, 'n', -1) end
+        break
+      end
+      j = j - 1
+    end
+  end
+end
+return 0
+`
+
+type Scripted = Redis & {
+  porticoSlidingWindow(...args: (string | number)[]): Promise<number[]>
+  porticoSlidingWindowRelease(...args: (string | number)[]): Promise<number>
+}
 
 /**
  * Counts in Redis. With `stallMs`, a connection where commands wait and nothing has been answered
@@ -106,6 +141,7 @@ export class RedisRateLimiter implements RateLimiter {
     stallMs = 0,
   ) {
     redis.defineCommand('porticoSlidingWindow', { lua: SCRIPT })
+    redis.defineCommand('porticoSlidingWindowRelease', { lua: RELEASE })
     this.#redis = redis as Scripted
     if (stallMs > 0) {
       this.#watchdog = setInterval(() => this.#checkStall(stallMs), Math.max(10, stallMs / 4))
@@ -127,6 +163,11 @@ export class RedisRateLimiter implements RateLimiter {
       this.#waiting--
       this.#progressAt = Date.now()
     }
+  }
+
+  async release(requests: RateLimitRequest[]): Promise<void> {
+    const keys = this.#argumentsOf(requests).slice(1, requests.length + 1)
+    await this.#redis.porticoSlidingWindowRelease(requests.length, ...keys, SLOTS, ...requests.map((r) => r.policy.windowSeconds * 1000))
   }
 
   /**

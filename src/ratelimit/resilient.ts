@@ -48,6 +48,12 @@ export class ResilientRateLimiter implements RateLimiter {
     }
   }
 
+  /** Where the request was counted: Redis unless degraded (a failed release costs at most one count). */
+  async release(requests: RateLimitRequest[], at?: number): Promise<void> {
+    if (this.#degraded) return this.fallback.release(requests, at)
+    await Promise.resolve(this.primary.release(requests, at)).catch(() => undefined)
+  }
+
   #instead(requests: RateLimitRequest[], at?: number): RateLimitDecision[] | Promise<RateLimitDecision[]> {
     if (!this.failOpen) throw new ApiError('service_unavailable', 'Rate limiting is unavailable; retry shortly', { retryAfter: 1 })
     return this.fallback.consume(requests, at)

@@ -3,6 +3,7 @@ import type { Principal } from '../core/principal.js'
 import { checksumMatches, digestToHash, KEY_MAX_LENGTH, keyDigest, parseKeyShape } from '../keys/key-format.js'
 import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
 import type { ImportedPrefixes } from './imported-prefixes.js'
+import { parseMeta } from '../keys/key-schema.js'
 import type { KeyCache } from './key-cache.js'
 
 export interface Authenticated {
@@ -102,6 +103,6 @@ function usable(v: VerifiedKey, at: number): VerifiedKey {
 }
 
 function toPrincipal(key: KeyWithOwner): Principal {
-  const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key), keyExpiresAt: key.expires_at }
+  const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key), keyExpiresAt: key.expires_at, keyMeta: parseMeta(key.meta) }
   return key.owner_type === 'org' ? { kind: 'org_key', orgId: key.org_id!, ...common } : { kind: 'reseller_key', resellerId: key.reseller_id!, ...common }
 }

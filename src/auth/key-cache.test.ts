@@ -23,8 +23,12 @@ function row(orgId = randomUUID()): { key: KeyWithOwner; digest: string } {
     expires_at: null,
     revoked_at: null,
     rolled_from: null,
+    meta: null,
+    allowed_ips: null,
     owner_status: 'active',
     org_rate_limits: null,
+    credits_version: null,
+    credits_interval: null,
   }
   return { key, digest: keyDigest(minted.key) }
 }

@@ -9,6 +9,7 @@ export const errorStatus = {
   insufficient_scope: 403,
   wrong_key_type: 403,
   organization_suspended: 403,
+  ip_not_allowed: 403,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
@@ -17,6 +18,7 @@ export const errorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  usage_exceeded: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const
@@ -34,6 +36,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   insufficient_scope: 'The API key lacks the scope this operation needs; the message names it.',
   wrong_key_type: 'An organisation key was used on a reseller route, or the reverse.',
   organization_suspended: "The key's organisation is suspended.",
+  ip_not_allowed: "The request comes from an address outside the key's IP allow-list.",
   forbidden: 'The caller may not perform this action.',
   not_found: 'No such route, or no such resource in your organisation.',
   method_not_allowed: 'The route exists but not with this method; see the `Allow` header.',
@@ -42,6 +45,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is over the size cap.',
   unsupported_media_type: 'The request body has a content type this operation does not accept.',
   rate_limited: 'Too many requests; wait `retry_after` seconds.',
+  usage_exceeded: "The key has no credits left; with a refill, `retry_after` is the seconds until it (00:00 UTC, or the 1st of the month).",
   internal_error: 'Something went wrong on our side; quote the request id.',
   service_unavailable: 'A dependency (the database, or Redis when rate limiting fails closed) is briefly unreachable; retry after `retry_after` seconds.',
 }

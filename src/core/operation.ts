@@ -40,6 +40,8 @@ export interface OperationSpec<
   scope: Scope | null
   /** Rate-limit class beside `general`; default `general` alone. */
   limit?: string
+  /** Credits an admitted request spends from a key with a balance; default 1 (0: free). */
+  cost?: number
   params?: TParams
   query?: TQuery
   body?: TBody
@@ -68,6 +70,7 @@ export interface OperationSpec<
 export interface Operation extends OperationSpec<AnyObject | undefined, AnyObject | undefined, AnyObject | undefined, ZodType> {
   audience: Audience | 'any'
   limit: string
+  cost: number
   status: 200 | 201 | 202
   idempotent: boolean
   bodyTypes: BodyType[]
@@ -91,10 +94,14 @@ export function defineOperation<
   const names = [spec.params, spec.query, spec.body].flatMap((s) => (s ? Object.keys(s.shape) : []))
   const dup = names.find((n, i) => names.indexOf(n) !== i)
   if (dup) throw new Error(`operation ${spec.id}: input name "${dup}" appears twice across params, query and body`)
+  if (spec.cost !== undefined && !(Number.isInteger(spec.cost) && spec.cost >= 0 && spec.cost <= 1_000_000)) {
+    throw new Error(`operation ${spec.id}: cost must be a whole number of credits from 0 to 1000000`)
+  }
   return {
     ...(spec as unknown as Operation),
     audience: spec.audience ?? 'org',
     limit: spec.limit ?? 'general',
+    cost: spec.cost ?? 1,
     status: spec.status ?? (spec.method === 'post' ? 201 : 200),
     idempotent: spec.idempotent ?? spec.method === 'post',
     bodyTypes: spec.bodyTypes ?? (spec.body ? ['json'] : []),

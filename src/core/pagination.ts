@@ -44,7 +44,7 @@ export function toPage<R extends { created_at: string; id: string }, T>(
   const pageRows = more ? rows.slice(0, limit) : rows
   const last = pageRows.at(-1)
   return {
-    data: pageRows.map(map),
+    data: pageRows.map((row) => map(row)),
     next_cursor: more && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
   }
 }

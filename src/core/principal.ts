@@ -11,6 +11,8 @@ export interface OrgKeyPrincipal {
   keyName: string
   scopes: readonly Scope[]
   keyExpiresAt: string | null
+  /** The key's metadata (`meta`), parsed once per cached key: `{}` when it has none. */
+  keyMeta?: Readonly<Record<string, unknown>>
 }
 
 export interface ResellerKeyPrincipal {
@@ -21,6 +23,7 @@ export interface ResellerKeyPrincipal {
   keyName: string
   scopes: readonly Scope[]
   keyExpiresAt: string | null
+  keyMeta?: Readonly<Record<string, unknown>>
 }
 
 export interface UserPrincipal {

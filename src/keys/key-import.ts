@@ -6,7 +6,7 @@ import { z } from '../core/schema.js'
 import { normalizeScopes, type Scope } from '../core/scopes.js'
 import { coreDb, now } from '../storage/db.js'
 import { assertGrantable } from './key-service.js'
-import { KeySchema, ScopeSchema, toKeyView } from './key-schema.js'
+import { KeySchema, MetaSchema, ScopeSchema, toKeyView } from './key-schema.js'
 import type { KeyOwner, KeyRow } from './key-store.js'
 
 export const IMPORT_BATCH_MAX = 1000
@@ -29,6 +29,7 @@ const entryShape = {
   name: z.string().trim().min(1).max(100),
   scopes: z.array(ScopeSchema).min(1).max(4).optional().openapi({ description: 'Default `["read"]`; must be a subset of the caller\'s scopes.' }),
   expires_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exact expiry, in the future.' }),
+  meta: MetaSchema.optional(),
 }
 
 type EntryFields = { scopes?: string[] | undefined; expires_at?: string | undefined }
@@ -56,6 +57,7 @@ export const ImportKeysBody = z
     name: entryShape.name.optional().openapi({ description: 'One key: its name. Required unless `keys` is given.' }),
     scopes: entryShape.scopes,
     expires_at: entryShape.expires_at,
+    meta: entryShape.meta,
     keys: z
       .array(ImportKeyEntry)
       .min(1)
@@ -65,7 +67,7 @@ export const ImportKeysBody = z
   })
   .superRefine((v, ctx) => {
     if (v.keys !== undefined) {
-      for (const f of [...singleFields, 'scopes', 'expires_at'] as const) {
+      for (const f of [...singleFields, 'scopes', 'expires_at', 'meta'] as const) {
         if (v[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'give one key or `keys`, not both' })
       }
       return
@@ -79,7 +81,7 @@ export const ImportKeysOutput = z.union([KeySchema, z.object({ data: z.array(Key
 /** The entries of a validated body, and whether it was a batch. */
 export function importEntries(input: z.infer<typeof ImportKeysBody>): { entries: ImportEntry[]; batch: boolean } {
   if (input.keys) return { entries: input.keys, batch: true }
-  return { entries: [{ hash: input.hash!, prefix: input.prefix!, name: input.name!, scopes: input.scopes, expires_at: input.expires_at }], batch: false }
+  return { entries: [{ hash: input.hash!, prefix: input.prefix!, name: input.name!, scopes: input.scopes, expires_at: input.expires_at, meta: input.meta }], batch: false }
 }
 
 export interface ImportedPrefixAnnouncer {
@@ -145,6 +147,8 @@ export class KeyImporter {
       rolled_from: null,
       imported_at: at,
       revoked_reason: null,
+      meta: e.meta && Object.keys(e.meta).length ? JSON.stringify(e.meta) : null,
+      allowed_ips: null,
     }))
     try {
       for (let i = 0; i < rows.length; i += 100) await db.insertInto('api_keys').values(rows.slice(i, i + 100)).execute()

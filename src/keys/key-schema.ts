@@ -1,6 +1,8 @@
 import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
 import { scopes } from '../core/scopes.js'
 import { parseRateLimits, parseScopes, type KeyRow } from './key-store.js'
+import { remainingAt, type CreditsRow } from './credits/credit-store.js'
+import { MAX_ALLOWED_IPS, parseCidr } from './ip-allow-list.js'
 
 export const ScopeSchema = z.enum(scopes).openapi('Scope')
 
@@ -11,6 +13,68 @@ export const RateLimitOverrideSchema = z
     window_seconds: z.number().int().min(1).max(86_400),
   })
   .openapi('RateLimitOverride')
+
+/** An organisation's class may also be `shared`: one pool for all its keys. */
+export const OrgRateLimitSchema = z
+  .strictObject({
+    limit: z.number().int().min(1).max(1_000_000),
+    window_seconds: z.number().int().min(1).max(86_400),
+    shared: z.boolean().optional().openapi({
+      description: "`true`: one pool counted across all the organisation's keys (minting more keys buys no more quota), checked together with each key's own limit.",
+    }),
+  })
+  .openapi('OrganizationRateLimit')
+
+export const META_MAX_BYTES = 4096
+
+export const MetaSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((v, ctx) => {
+    if (Buffer.byteLength(JSON.stringify(v)) > META_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `is over ${META_MAX_BYTES} bytes as JSON` })
+  })
+  .openapi('KeyMeta', {
+    description: 'Your own JSON object for this key (plan, customer id…), at most 4 KB as UTF-8 JSON; never interpreted by Portico.',
+    example: { plan: 'pro', customer_id: 'cus_123' },
+  })
+
+export const refillIntervals = ['daily', 'monthly'] as const
+const MAX_CREDITS = 1_000_000_000
+
+export const CreditsInput = z
+  .strictObject({
+    remaining: z.number().int().min(0).max(MAX_CREDITS).openapi({ description: 'The balance, from now on.' }),
+    refill: z
+      .strictObject({
+        amount: z.number().int().min(1).max(MAX_CREDITS),
+        interval: z.enum(refillIntervals).openapi({ description: '`daily`: at 00:00 UTC; `monthly`: on the 1st at 00:00 UTC.' }),
+      })
+      .optional()
+      .openapi({ description: 'Sets the balance back to `amount` at every refill.' }),
+  })
+  .openapi('CreditsInput', {
+    description:
+      "A usage cap: every admitted request costs 1 credit, or its operation's `cost`; at 0 the key answers 429 `usage_exceeded`.",
+  })
+
+export const CreditsSchema = z
+  .object({
+    remaining: z.number().int(),
+    refill: z.object({ amount: z.number().int(), interval: z.enum(refillIntervals) }).nullable(),
+  })
+  .openapi('Credits')
+
+export const AllowedIpsInput = z
+  .array(z.string().max(64))
+  .max(MAX_ALLOWED_IPS)
+  .superRefine((list, ctx) => {
+    list.forEach((entry, i) => {
+      if (!parseCidr(entry)) ctx.addIssue({ code: 'custom', path: [i], message: 'is not an IPv4 or IPv6 address or CIDR block' })
+    })
+  })
+  .openapi({
+    description: 'IPv4/IPv6 addresses or CIDR blocks the key may be used from (others: 403 `ip_not_allowed`); empty or null: any address.',
+    example: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'],
+  })
 
 export const expiryPresets = ['never', '7d', '30d', '90d', '1y'] as const
 const presetDays: Record<(typeof expiryPresets)[number], number | null> = { never: null, '7d': 7, '30d': 30, '90d': 90, '1y': 365 }
@@ -37,6 +101,11 @@ export const KeySchema = z
       .enum(['leaked'])
       .nullable()
       .openapi({ description: '`leaked`: revoked by Portico on a secret-scanning leak report; null otherwise.' }),
+    meta: MetaSchema,
+    allowed_ips: z.array(z.string()).nullable().openapi({ description: 'Addresses and CIDR blocks the key may be used from; null: any.' }),
+    credits: CreditsSchema.nullable()
+      .optional()
+      .openapi({ description: 'The usage cap; null: none. Absent from event payloads.' }),
   })
   .openapi('ApiKey')
 
@@ -60,7 +129,19 @@ export function keyStatus(row: KeyRow, at = new Date().toISOString()): KeyView['
   return 'active'
 }
 
-export function toKeyView(row: KeyRow): KeyView {
+export function parseMeta(value: string | null): Record<string, unknown> {
+  return value ? (JSON.parse(value) as Record<string, unknown>) : {}
+}
+
+export function creditsView(credits: CreditsRow, at = Date.now(), held = 0): z.infer<typeof CreditsSchema> {
+  return {
+    remaining: remainingAt(credits, at) + held,
+    refill: credits.refill_amount !== null && credits.refill_interval !== null ? { amount: Number(credits.refill_amount), interval: credits.refill_interval } : null,
+  }
+}
+
+/** `credits`: the key's balance (null: no cap); left out where it was not read (event payloads). */
+export function toKeyView(row: KeyRow, credits?: z.infer<typeof CreditsSchema> | null): KeyView {
   return {
     id: row.id,
     object: 'api_key',
@@ -79,6 +160,9 @@ export function toKeyView(row: KeyRow): KeyView {
     rate_limits: parseRateLimits(row.rate_limits),
     imported: Boolean(row.imported_at),
     revoked_reason: row.revoked_reason === 'leaked' ? 'leaked' : null,
+    meta: parseMeta(row.meta),
+    allowed_ips: row.allowed_ips ? (JSON.parse(row.allowed_ips) as string[]) : null,
+    ...(credits !== undefined ? { credits } : {}),
   }
 }
 
@@ -89,6 +173,9 @@ export const MintKeyBody = z
     scopes: z.array(ScopeSchema).min(1).max(4).optional().openapi({ description: 'Default `["read"]`; must be a subset of the caller\'s scopes.' }),
     expires_in: z.enum(expiryPresets).optional().openapi({ description: 'Expiry preset; or give `expires_at`.' }),
     expires_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Exact expiry, in the future.' }),
+    meta: MetaSchema.optional(),
+    credits: CreditsInput.optional(),
+    allowed_ips: AllowedIpsInput.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.expires_in !== undefined && v.expires_at !== undefined) {

@@ -7,7 +7,10 @@ import { coreDb, now, type CoreDb } from '../storage/db.js'
 import { generateKey } from './key-format.js'
 import { KeyStore, parseRateLimits, parseScopes, type KeyOwner, type KeyRow, type RateLimitOverride } from './key-store.js'
 import { isoTimestamp } from '../core/schema.js'
-import { keyStatus, toKeyView } from './key-schema.js'
+import { toPage } from '../core/pagination.js'
+import { creditsView, keyStatus, toKeyView, type CreditsSchema, type KeyView } from './key-schema.js'
+import type { z } from '../core/schema.js'
+import { CreditStore, type CreditsRow, type CreditsSetting } from './credits/credit-store.js'
 
 export interface KeyInvalidation {
   /**
@@ -23,7 +26,25 @@ export interface MintRequest {
   expiresAt: string | null
   rateLimits?: Record<string, RateLimitOverride> | null
   rolledFrom?: string | null
+  meta?: Record<string, unknown> | undefined
+  credits?: CreditsSetting | undefined
+  allowedIps?: string[] | undefined
 }
+
+export interface KeyPatch {
+  name?: string | undefined
+  scopes?: Scope[] | undefined
+  rateLimits?: Record<string, RateLimitOverride | null> | undefined
+  /** Replaces the object; null clears it. */
+  meta?: Record<string, unknown> | null | undefined
+  /** Sets the balance and refill from now on; null removes the cap. */
+  credits?: CreditsSetting | null | undefined
+  /** Replaces the list; null or empty: any address. */
+  allowedIps?: string[] | null | undefined
+}
+
+const metaText = (meta: Record<string, unknown> | null | undefined): string | null => (meta && Object.keys(meta).length ? JSON.stringify(meta) : null)
+const ipsText = (ips: string[] | null | undefined): string | null => (ips && ips.length ? JSON.stringify([...new Set(ips)]) : null)
 
 /** Refuses scopes the caller does not hold itself; operators (no principal) may grant any. */
 export function assertGrantable(caller: Principal | null, wanted: readonly Scope[]): void {
@@ -42,6 +63,8 @@ function creator(principal: Principal | null): { created_by_type: string; create
 
 /** Key lifecycle rules shared by every doorway: REST, MCP, the dashboard, resellers and the CLI. */
 export class KeyService {
+  readonly credits: CreditStore
+
   constructor(
     readonly store: KeyStore,
     private readonly prefixes: { org: string; reseller: string },
@@ -49,7 +72,40 @@ export class KeyService {
     private readonly limitClasses: () => string[],
     /** The deployer's limit for a class (PORTICO_RATE_LIMITS, else the module's or Portico's default). */
     private readonly defaultLimit: (name: string) => { limit: number; windowSeconds: number } | undefined = () => undefined,
-  ) {}
+    /** Credits this process holds for a key and has not spent (see MemoryCreditMeter): part of its balance. */
+    private readonly heldCredits: (keyId: string, version: number, period: string) => number = () => 0,
+  ) {
+    this.credits = new CreditStore(store.db)
+  }
+
+  #creditsView(row: CreditsRow | undefined, at: number) {
+    return row ? creditsView(row, at, this.heldCredits(row.key_id, row.version, row.period)) : null
+  }
+
+  /**
+   * A key's balance now (null: no cap), counting what this process holds. For the raw figures
+   * (`remaining`, and `base`: the last refill or the amount first set), read `credits.get(keyId)`.
+   */
+  async balance(keyId: string): Promise<z.infer<typeof CreditsSchema> | null> {
+    return this.#creditsView(await this.credits.get(keyId), Date.now())
+  }
+
+  /** The key as the API answers it, with its credit balance. */
+  async view(row: KeyRow, db?: CoreDb): Promise<KeyView> {
+    return toKeyView(row, this.#creditsView(await this.credits.get(row.id, db), Date.now()))
+  }
+
+  /** A page of keys (`toPage`'s shape) with their balances, read in one query. */
+  async page(rows: KeyRow[], limit: number): Promise<{ data: KeyView[]; next_cursor: string | null }> {
+    const page = toPage(rows, limit, (row) => row)
+    return { data: await this.views(page.data), next_cursor: page.next_cursor }
+  }
+
+  async views(rows: KeyRow[]): Promise<KeyView[]> {
+    const credits = await this.credits.getMany(rows.map((r) => r.id))
+    const at = Date.now()
+    return rows.map((row) => toKeyView(row, this.#creditsView(credits.get(row.id), at)))
+  }
 
   /**
    * An organisation may only lower its keys' limits: each class at most its ceiling, the limit
@@ -103,10 +159,18 @@ export class KeyService {
       expires_at: request.expiresAt,
       revoked_at: null,
       rolled_from: request.rolledFrom ?? null,
+      meta: metaText(request.meta),
+      allowed_ips: ipsText(request.allowedIps),
     }
     await this.store.insert(row, coreDb(tx.db))
+    if (request.credits) await this.credits.set(row.id, request.credits, Date.now(), coreDb(tx.db))
     const view = toKeyView(row)
-    await tx.audit({ action: 'api_key.created', targetType: 'api_key', targetId: row.id, details: { name: row.name, prefix: row.prefix, scopes } })
+    await tx.audit({
+      action: 'api_key.created',
+      targetType: 'api_key',
+      targetId: row.id,
+      details: { name: row.name, prefix: row.prefix, scopes, ...(request.credits ? { credits: request.credits } : {}), ...(row.allowed_ips ? { allowed_ips: JSON.parse(row.allowed_ips) } : {}) },
+    })
     if (owner.type === 'org') await tx.emit('api_key.created', view)
     return { row, key: minted.key }
   }
@@ -140,7 +204,10 @@ export class KeyService {
       expiresAt: old.expires_at,
       rateLimits: old.rate_limits ? JSON.parse(old.rate_limits) : null,
       rolledFrom: old.id,
+      meta: old.meta ? (JSON.parse(old.meta) as Record<string, unknown>) : undefined,
+      allowedIps: old.allowed_ips ? (JSON.parse(old.allowed_ips) as string[]) : undefined,
     })
+    await this.#passCredits(tx, old.id, minted.row.id)
     await this.invalidation.invalidateKey(tx, id)
     await tx.audit({
       action: 'api_key.rolled',
@@ -154,16 +221,28 @@ export class KeyService {
     return minted
   }
 
-  async update(
-    tx: TransactionScope,
-    caller: Principal | null,
-    owner: KeyOwner,
-    id: string,
-    patch: { name?: string | undefined; scopes?: Scope[] | undefined; rateLimits?: Record<string, RateLimitOverride | null> | undefined },
-  ): Promise<KeyRow> {
+  /**
+   * A rolled key's balance passes to its replacement (the same remaining credits, refill and
+   * period); the old key keeps an empty balance without refill for its grace period, so the two
+   * can never spend more than the one did.
+   */
+  async #passCredits(tx: TransactionScope, fromId: string, toId: string): Promise<void> {
+    const db = coreDb(tx.db)
+    const old = await this.credits.get(fromId, db)
+    if (!old) return
+    await db
+      .insertInto('api_key_credits')
+      .values({ ...old, key_id: toId, version: 1, taken: 0 })
+      .execute()
+    await this.credits.set(fromId, { remaining: 0 }, Date.now(), db)
+  }
+
+  async update(tx: TransactionScope, caller: Principal | null, owner: KeyOwner, id: string, patch: KeyPatch): Promise<KeyRow> {
     const current = await this.store.get(owner, id, coreDb(tx.db))
     if (!current) throw new ApiError('not_found', 'API key not found')
-    const change: { name?: string; scopes?: string; rate_limits?: string | null } = {}
+    const change: { name?: string; scopes?: string; rate_limits?: string | null; meta?: string | null; allowed_ips?: string | null } = {}
+    if (patch.meta !== undefined) change.meta = metaText(patch.meta)
+    if (patch.allowedIps !== undefined) change.allowed_ips = ipsText(patch.allowedIps)
     if (patch.name !== undefined) change.name = patch.name
     if (patch.scopes !== undefined) {
       assertGrantable(caller, patch.scopes)
@@ -181,8 +260,14 @@ export class KeyService {
     }
     const row = await this.store.update(owner, id, change, coreDb(tx.db))
     if (!row) throw new ApiError('not_found', 'API key not found')
+    if (patch.credits !== undefined) await this.credits.set(id, patch.credits, Date.now(), coreDb(tx.db))
+    // The cached row carries the allow-list and the balance's version: every instance re-reads it.
     await this.invalidation.invalidateKey(tx, id)
-    await tx.audit({ action: 'api_key.updated', targetType: 'api_key', targetId: id, details: { changed: Object.keys(change) } })
+    const changed = [...Object.keys(change), ...(patch.credits !== undefined ? ['credits'] : [])]
+    const details: Record<string, unknown> = { changed }
+    if (patch.credits !== undefined) details.credits = patch.credits
+    if (patch.allowedIps !== undefined) details.allowed_ips = change.allowed_ips ? JSON.parse(change.allowed_ips) : null
+    await tx.audit({ action: 'api_key.updated', targetType: 'api_key', targetId: id, details })
     return row
   }
 }

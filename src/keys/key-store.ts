@@ -10,11 +10,16 @@ export type KeyOwner = { type: 'org'; orgId: string } | { type: 'reseller'; rese
 export interface KeyWithOwner extends KeyRow {
   owner_status: 'active' | 'suspended'
   org_rate_limits: string | null
+  /** The version of the key's credit balance (null: no cap), so a cached key knows whether to count. */
+  credits_version: number | null
+  credits_interval: 'daily' | 'monthly' | null
 }
 
 export interface RateLimitOverride {
   limit: number
   window_seconds: number
+  /** On an organisation's class only: one pool for all its keys instead of a limit per key. */
+  shared?: boolean
 }
 
 export function parseScopes(row: Pick<KeyRow, 'scopes'>): Scope[] {
@@ -37,7 +42,7 @@ function ownedBy(owner: KeyOwner) {
 
 /** Narrow storage for API keys. Every call that takes an id also takes the owner. */
 export class KeyStore {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
   async insert(row: KeyRow, db: Db = this.db): Promise<KeyRow> {
     await db.insertInto('api_keys').values(row).execute()
@@ -49,8 +54,15 @@ export class KeyStore {
       .selectFrom('api_keys')
       .leftJoin('organizations', 'organizations.id', 'api_keys.org_id')
       .leftJoin('resellers', 'resellers.id', 'api_keys.reseller_id')
+      .leftJoin('api_key_credits', 'api_key_credits.key_id', 'api_keys.id')
       .selectAll('api_keys')
-      .select(['organizations.status as org_status', 'resellers.status as reseller_status', 'organizations.rate_limits as org_rate_limits'])
+      .select([
+        'organizations.status as org_status',
+        'resellers.status as reseller_status',
+        'organizations.rate_limits as org_rate_limits',
+        'api_key_credits.version as credits_version',
+        'api_key_credits.refill_interval as credits_interval',
+      ])
       .where('api_keys.hash', '=', hash)
       .executeTakeFirst()
     if (!row) return undefined
@@ -104,7 +116,7 @@ export class KeyStore {
   async update(
     owner: KeyOwner,
     id: string,
-    patch: { name?: string; scopes?: string; rate_limits?: string | null },
+    patch: { name?: string; scopes?: string; rate_limits?: string | null; meta?: string | null; allowed_ips?: string | null },
     db: Db = this.db,
   ): Promise<KeyRow | undefined> {
     const { column, value } = ownedBy(owner)

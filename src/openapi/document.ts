@@ -19,6 +19,7 @@ export interface DocumentInput {
 const rateLimitHeaders = {
   RateLimit: { description: 'Remaining requests and seconds to reset, per policy: `"general";r=299;t=60`.', schema: { type: 'string' as const } },
   'RateLimit-Policy': { description: 'Quota and window, per policy: `"general";q=300;w=60`.', schema: { type: 'string' as const } },
+  'Portico-Credits-Remaining': { description: 'For a key with a credit balance: what is left after this request.', schema: { type: 'integer' as const } },
   'X-Request-Id': { description: 'Echoes a well-formed client id, otherwise a new one.', schema: { type: 'string' as const } },
 }
 
@@ -70,7 +71,7 @@ export function buildOpenApiDocument(input: DocumentInput): object {
       summary: op.summary,
       description: [
         op.description,
-        `**Scope:** ${op.scope ? `\`${op.scope}\`` : 'any valid key'} · **Rate-limit class:** \`${op.limit}\``,
+        `**Scope:** ${op.scope ? `\`${op.scope}\`` : 'any valid key'} · **Rate-limit class:** \`${op.limit}\` · **Cost:** ${op.cost} credit${op.cost === 1 ? '' : 's'}`,
       ]
         .filter(Boolean)
         .join('\n\n'),
@@ -78,6 +79,7 @@ export function buildOpenApiDocument(input: DocumentInput): object {
       security,
       'x-scope': op.scope,
       'x-rate-limit-class': op.limit,
+      'x-portico-cost': op.cost,
       ...(op.destructive ? { 'x-destructive': true } : {}),
       request: {
         ...(op.params ? { params: op.params } : {}),

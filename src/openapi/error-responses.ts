@@ -10,7 +10,7 @@ export const ErrorEnvelopeSchema = z
       }),
       message: z.string().openapi({ description: 'Human-readable; may change. Switch on `code`.' }),
       fields: z.record(z.string(), z.string()).optional().openapi({ description: 'For `validation_error`: field path → problem.', example: { 'recipients[0].email': 'is required' } }),
-      retry_after: z.number().int().optional().openapi({ description: 'For `rate_limited` and `service_unavailable`: seconds to wait, as in the `Retry-After` header.' }),
+      retry_after: z.number().int().optional().openapi({ description: 'For `rate_limited`, `usage_exceeded` (when the key is refilled) and `service_unavailable`: seconds to wait, as in the `Retry-After` header.' }),
       request_id: z.string().openapi({ description: 'Equal to the `X-Request-Id` response header.', example: 'req_5f2c0d9e8a7b4c3d' }),
     }),
   })
@@ -26,6 +26,9 @@ export function errorCodesFor(op: Operation): ErrorCode[] {
     'wrong_key_type',
     'organization_suspended',
     'rate_limited',
+    // A key's own rules, on every operation: its IP allow-list and its credits.
+    'ip_not_allowed',
+    'usage_exceeded',
     'internal_error',
     // Any operation that needs the database (or, fail-closed, Redis) while it is unreachable.
     'service_unavailable',

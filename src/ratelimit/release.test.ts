@@ -9,7 +9,7 @@ const prefix = redisPrefix()
 let redis: Redis | undefined
 const limiters: { name: string; make: () => RateLimiter }[] = [
   { name: 'in process', make: () => new MemoryRateLimiter() },
-  ...(redisUrl ? [{ name: 'Redis', make: () => new RedisRateLimiter((redis ??= new Redis(redisUrl)), prefix) }] : []),
+  ...(redisUrl ? [{ name: 'Redis', make: () => new RedisRateLimiter((redis ??= new Redis(redisUrl!)), prefix) }] : []),
 ]
 
 afterAll(async () => {

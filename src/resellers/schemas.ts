@@ -1,5 +1,5 @@
 import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
-import { RateLimitOverrideSchema } from '../keys/key-schema.js'
+import { OrgRateLimitSchema } from '../keys/key-schema.js'
 import { parseRateLimits } from '../keys/key-store.js'
 import type { MemberRow, ResellerOrgRow } from './reseller-store.js'
 
@@ -14,7 +14,7 @@ export const ResellerOrganizationSchema = z
     name: z.string(),
     external_id: z.string().nullable().openapi({ description: 'Your own id for this customer; unique among your organisations.' }),
     status: z.enum(['active', 'suspended']).openapi({ description: "`suspended`: the organisation's keys answer 403 `organization_suspended`, its dashboard users can read but not write, and its public signing pages and direct links are unavailable." }),
-    rate_limits: z.record(z.string(), RateLimitOverrideSchema).openapi({ description: 'Per-class limits for every key of the organisation.' }),
+    rate_limits: z.record(z.string(), OrgRateLimitSchema).openapi({ description: 'Per-class limits for every key of the organisation; `shared`: one pool for all its keys.' }),
     created_at: Timestamp,
   })
   .openapi('ResellerOrganization')

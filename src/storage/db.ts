@@ -57,6 +57,10 @@ export interface ApiKeysTable {
   imported_at?: string | null
   /** Why Portico revoked the key on its own (`leaked`); null for a revocation asked for. */
   revoked_reason?: string | null
+  /** The product's own JSON object (at most 4 KB), never interpreted. */
+  meta: string | null
+  /** JSON array of CIDR blocks the key may be used from; null: anywhere. */
+  allowed_ips: string | null
 }
 
 export interface ImportedKeyPrefixesTable {
@@ -69,6 +73,19 @@ export interface KeyNoticesTable {
   kind: string
   org_id: string | null
   created_at: string
+}
+
+/** A key's usage cap: only keys with one have a row. */
+export interface ApiKeyCreditsTable {
+  key_id: string
+  remaining: number
+  base: number
+  refill_amount: number | null
+  refill_interval: 'daily' | 'monthly' | null
+  period: string
+  version: number
+  taken: number
+  updated_at: string
 }
 
 export interface AuditLogTable {
@@ -163,6 +180,7 @@ export interface CoreTables {
   api_keys: ApiKeysTable
   imported_key_prefixes: ImportedKeyPrefixesTable
   key_notices: KeyNoticesTable
+  api_key_credits: ApiKeyCreditsTable
   audit_log: AuditLogTable
   idempotency_keys: IdempotencyKeysTable
   events: EventsTable

@@ -1,7 +1,7 @@
 import { notFound } from '../../core/errors.js'
 import { defineOperation } from '../../core/operation.js'
 import { z } from '../../core/schema.js'
-import { KeySchema, toKeyView } from '../key-schema.js'
+import { KeySchema } from '../key-schema.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
 
@@ -20,6 +20,6 @@ export const getKey = defineOperation({
   handler: async (input, ctx) => {
     const row = await ctx.services.keys.store.get(ownerOf(ctx.principal), input.id)
     if (!row) throw notFound('API key')
-    return toKeyView(row)
+    return ctx.services.keys.view(row)
   },
 })

@@ -26,6 +26,6 @@ export const importKeys = defineOperation({
   handler: async (input, ctx) => {
     const { entries, batch } = importEntries(input)
     const rows = await ctx.transaction((tx) => ctx.services.keyImport.import(tx, ctx.principal, ownerOf(ctx.principal), entries))
-    return batch ? { data: rows.map(toKeyView) } : toKeyView(rows[0]!)
+    return batch ? { data: rows.map((row) => toKeyView(row)) } : toKeyView(rows[0]!)
   },
 })

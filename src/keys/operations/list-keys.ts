@@ -1,6 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { decodeCursor, page, PaginationQuery, toPage } from '../../core/pagination.js'
-import { KeySchema, toKeyView } from '../key-schema.js'
+import { decodeCursor, page, PaginationQuery } from '../../core/pagination.js'
+import { KeySchema } from '../key-schema.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
 
@@ -16,6 +16,6 @@ export const listKeys = defineOperation({
   output: page(KeySchema),
   handler: async (input, ctx) => {
     const rows = await ctx.services.keys.store.list(ownerOf(ctx.principal), input.limit, decodeCursor(input.cursor))
-    return toPage(rows, input.limit, toKeyView)
+    return ctx.services.keys.page(rows, input.limit)
   },
 })

@@ -1,5 +1,5 @@
 import { defineOperation } from '../../core/operation.js'
-import { KeySchema, toKeyView } from '../key-schema.js'
+import { KeySchema } from '../key-schema.js'
 import { KeyIdParams } from './get-key.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
@@ -18,6 +18,6 @@ export const revokeKey = defineOperation({
   errors: ['not_found'],
   handler: async (input, ctx) => {
     const row = await ctx.transaction((tx) => ctx.services.keys.revoke(tx, ownerOf(ctx.principal), input.id))
-    return toKeyView(row)
+    return ctx.services.keys.view(row)
   },
 })

@@ -1,6 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
 import { z } from '../../core/schema.js'
-import { KeySchema, RateLimitOverrideSchema, ScopeSchema, toKeyView } from '../key-schema.js'
+import { AllowedIpsInput, CreditsInput, KeySchema, MetaSchema, RateLimitOverrideSchema, ScopeSchema } from '../key-schema.js'
 import { KeyIdParams } from './get-key.js'
 import { ownerOf } from './owner.js'
 import '../services.js'
@@ -15,13 +15,18 @@ export const updateKey = defineOperation({
     'Renames a key, changes its scopes (never beyond your own) or sets per-key rate limits by class. ' +
     '`rate_limits` is merged: a class set to `null` returns to the default. A key may only be limited more tightly than its ceiling ' +
     "(the organisation's limit set by its reseller, else the deployment's default), in requests per window and per second alike; " +
-    'anything above is 403 `insufficient_scope`: only the reseller or the operator can raise limits.',
+    'anything above is 403 `insufficient_scope`: only the reseller or the operator can raise limits. ' +
+    '`meta` replaces the metadata, `credits` sets the balance (and refill) from now on, `allowed_ips` replaces the allow-list; ' +
+    'every instance enforces a new allow-list or balance within a second.',
   scope: 'admin',
   params: KeyIdParams,
   body: z.object({
     name: z.string().trim().min(1).max(100).optional(),
     scopes: z.array(ScopeSchema).min(1).max(4).optional(),
     rate_limits: z.record(z.string(), RateLimitOverrideSchema.nullable()).optional(),
+    meta: MetaSchema.nullable().optional().openapi({ description: 'Replaces the whole object; `null` or `{}` clears it.' }),
+    credits: CreditsInput.nullable().optional().openapi({ description: 'Sets the balance (and refill) from now on; `null` removes the cap.' }),
+    allowed_ips: AllowedIpsInput.nullable().optional(),
   }),
   output: KeySchema,
   errors: ['not_found', 'insufficient_scope'],
@@ -32,8 +37,11 @@ export const updateKey = defineOperation({
         name: input.name,
         scopes: input.scopes,
         rateLimits: input.rate_limits,
+        meta: input.meta,
+        credits: input.credits,
+        allowedIps: input.allowed_ips,
       }),
     )
-    return toKeyView(row)
+    return ctx.services.keys.view(row)
   },
 })

@@ -1,6 +1,7 @@
 import { defineOperation } from '../../core/operation.js'
 import { z, Timestamp, isoTimestamp } from '../../core/schema.js'
 import { scopes } from '../../core/scopes.js'
+import { CreditsSchema } from '../../keys/key-schema.js'
 import '../services.js'
 
 export const health = defineOperation({
@@ -24,6 +25,8 @@ export const health = defineOperation({
         reseller_id: z.uuid().nullable(),
         scopes: z.array(z.enum(scopes)),
         expires_at: Timestamp.nullable(),
+        meta: z.record(z.string(), z.unknown()).openapi({ description: "The key's metadata; `{}` when it has none." }),
+        credits: CreditsSchema.nullable().openapi({ description: 'The balance after this request (which spent its cost); null: no cap.' }),
       }),
     })
     .openapi('Health'),
@@ -41,6 +44,8 @@ export const health = defineOperation({
         reseller_id: p.kind === 'reseller_key' ? p.resellerId : null,
         scopes: [...p.scopes],
         expires_at: isoTimestamp(p.keyExpiresAt),
+        meta: { ...p.keyMeta },
+        credits: await ctx.services.keys.balance(p.keyId),
       },
     }
   },

@@ -1,6 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
 import { mintRequest } from '../../keys/as-owner.js'
-import { MintedKeySchema, MintKeyBody, toKeyView } from '../../keys/key-schema.js'
+import { MintedKeySchema, MintKeyBody } from '../../keys/key-schema.js'
 import { OrgIdParams, RESELLER_TAG } from '../schemas.js'
 import '../services.js'
 
@@ -22,6 +22,6 @@ export const createOrgKey = defineOperation({
   errors: ['not_found', 'insufficient_scope'],
   handler: async (input, ctx) => {
     const { row, key } = await ctx.services.resellers.mintOrgKey(ctx, input.id, mintRequest(input))
-    return { ...toKeyView(row), key }
+    return { ...(await ctx.services.keys.view(row)), key }
   },
 })

@@ -21,6 +21,6 @@ export const importOrgKeys = defineOperation({
   handler: async (input, ctx) => {
     const { entries, batch } = importEntries(input)
     const rows = await ctx.services.resellers.importOrgKeys(ctx, input.id, entries)
-    return batch ? { data: rows.map(toKeyView) } : toKeyView(rows[0]!)
+    return batch ? { data: rows.map((row) => toKeyView(row)) } : toKeyView(rows[0]!)
   },
 })

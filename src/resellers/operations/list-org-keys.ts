@@ -1,6 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
-import { decodeCursor, page, PaginationQuery, toPage } from '../../core/pagination.js'
-import { KeySchema, toKeyView } from '../../keys/key-schema.js'
+import { decodeCursor, page, PaginationQuery } from '../../core/pagination.js'
+import { KeySchema } from '../../keys/key-schema.js'
 import { OrgIdParams, RESELLER_TAG } from '../schemas.js'
 import '../services.js'
 
@@ -20,6 +20,6 @@ export const listOrgKeys = defineOperation({
   errors: ['not_found'],
   handler: async (input, ctx) => {
     const rows = await ctx.services.resellers.orgKeys(ctx, input.id, input.limit, decodeCursor(input.cursor))
-    return toPage(rows, input.limit, toKeyView)
+    return ctx.services.keys.page(rows, input.limit)
   },
 })

@@ -1,6 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
 import { z } from '../../core/schema.js'
-import { KeySchema, toKeyView } from '../../keys/key-schema.js'
+import { KeySchema } from '../../keys/key-schema.js'
 import { RESELLER_TAG } from '../schemas.js'
 import '../services.js'
 
@@ -22,5 +22,5 @@ export const revokeOrgKey = defineOperation({
   }),
   output: KeySchema,
   errors: ['not_found'],
-  handler: async (input, ctx) => toKeyView(await ctx.services.resellers.revokeOrgKey(ctx, input.id, input.key_id)),
+  handler: async (input, ctx) => ctx.services.keys.view(await ctx.services.resellers.revokeOrgKey(ctx, input.id, input.key_id)),
 })

@@ -6,6 +6,7 @@ import { usageMigration } from './005-usage.js'
 import { sessionsMigration } from './006-sessions.js'
 import { webhookAttemptsMigration } from './007-webhook-attempts.js'
 import { invitationsMigration } from './008-invitations.js'
+import { keyDepthMigration } from './009-key-depth.js'
 import { keyImportNoticesMigration } from './010-key-import-notices.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
@@ -17,5 +18,6 @@ export const porticoMigrations: Record<string, Migration> = {
   '006-sessions': sessionsMigration,
   '007-webhook-attempts': webhookAttemptsMigration,
   '008-invitations': invitationsMigration,
+  '009-key-depth': keyDepthMigration,
   '010-key-import-notices': keyImportNoticesMigration,
 }

@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono'
 import type { HttpEnv } from '../http/env.js'
 import { mcpClientConfig, mcpEndpoint, mcpInspectorCommand } from '../mcp/client-config.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
+import { keyRulesFromForm } from './key-rules-form.js'
 import { AiPage, type McpSnippets } from './pages/ai.js'
 import type { MintedKey } from './pages/keys.js'
 
@@ -26,8 +27,9 @@ export function aiRoutes(kit: DashboardKit) {
       '/ai',
       kit.limit,
       kit.signedIn(async (c, me) => {
-        const body = { name: formText(me.form, 'name') || 'AI assistant', scopes: me.form.getAll('scopes').map(String), expires_in: formText(me.form, 'expires_in') || 'never' }
+        let body: Record<string, unknown> = { name: formText(me.form, 'name') || 'AI assistant', scopes: me.form.getAll('scopes').map(String), expires_in: formText(me.form, 'expires_in') || 'never' }
         try {
+          body = { ...body, ...keyRulesFromForm(me.form, 'mint') }
           const done = await kit.once(me, JSON.stringify(body), () => kit.act<MintedKey>(c, me, 'keys.create', { body }))
           if (done.repeated) return await page(c, me, { notice: 'That form was already sent; the key it minted was shown once and is not shown again.' })
           const key = done.value

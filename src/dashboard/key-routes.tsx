@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono'
 import type { HttpEnv } from '../http/env.js'
 import type { KeyView } from '../keys/key-schema.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
+import { keyRulesFromForm } from './key-rules-form.js'
 import { ConfirmPage } from './pages/confirm.js'
 import { KeysPage, revokeQuestion, RollPage, type MintedKey } from './pages/keys.js'
 
@@ -40,8 +41,9 @@ export function keyRoutes(kit: DashboardKit) {
       '/keys',
       kit.limit,
       kit.signedIn(async (c, me) => {
-        const body = { name: formText(me.form, 'name'), scopes: me.form.getAll('scopes').map(String), expires_in: formText(me.form, 'expires_in') || 'never' }
+        let body: Record<string, unknown> = { name: formText(me.form, 'name'), scopes: me.form.getAll('scopes').map(String), expires_in: formText(me.form, 'expires_in') || 'never' }
         try {
+          body = { ...body, ...keyRulesFromForm(me.form, 'mint') }
           const done = await kit.once(me, JSON.stringify(body), () => kit.act(c, me, 'keys.create', { body }))
           if (done.repeated) return await page(c, me, { notice: repeated })
           const minted = done.value as MintedKey

@@ -7,6 +7,7 @@ import type { HttpEnv } from '../http/env.js'
 import { aiRoutes } from './ai-routes.js'
 import { authRoutes } from './auth-routes.js'
 import { invitationRoutes } from './invitation-routes.js'
+import { keyPageRoutes } from './key-page-routes.js'
 import { keyRoutes } from './key-routes.js'
 import { DashboardKit, type DashboardDeps } from './kit.js'
 import { ASSETS } from './layout.js'
@@ -30,7 +31,7 @@ const assets: Record<string, { type: string; body: Uint8Array<ArrayBuffer> }> = 
 /** The web dashboard: server-rendered pages that call the same operations as the API, as the signed-in user. */
 export function dashboardRoutes(deps: DashboardDeps) {
   const kit = new DashboardKit(deps)
-  const mounts = [authRoutes(kit), invitationRoutes(kit), keyRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit)]
+  const mounts = [authRoutes(kit), invitationRoutes(kit), keyRoutes(kit), keyPageRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit)]
 
   return function mountDashboard(app: Hono<HttpEnv>): void {
     app.get(`${ASSETS}/:file`, (c) => {

@@ -99,6 +99,7 @@ async function pendingInvitation(world: World, tenant: Tenant): Promise<string |
 const forms: Record<string, (tenant: Tenant) => Record<string, string | string[]>> = {
   'POST /keys': (t) => ({ name: `Dashboard key ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
   'POST /ai': (t) => ({ name: `Assistant ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
+  'POST /keys/:id': (t) => ({ name: `Edited ${t.marker}`, meta: '{"plan":"pro"}', credits_remaining: '10', refill_interval: 'none', allowed_ips: '' }),
   'POST /keys/:id/roll': () => ({ grace_period_seconds: '0' }),
   'POST /keys/:id/revoke': () => ({ confirmed: '1' }),
   'POST /members': (t) => ({ email: `invitee-${Math.random().toString(36).slice(2)}@${t.marker}.example`, name: `Invitee ${t.marker}`, role: 'member' }),

@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
 import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
 import { PostButton, type Question } from './confirm.js'
+import { CreditsCell, expiresIn, KeyRulesFields } from './key.js'
 
 export const revokeQuestion = (k: { name: string }): Question => ({
   title: `Revoke “${k.name}”?`,
@@ -63,11 +64,13 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
       <div class="table-wrap">
         <table>
           <caption class="sr-only">API keys of {me.org.name}</caption>
-          <TableHead columns={['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Expires', 'Status']} actions={me.canManage} />
+          <TableHead columns={['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Expires in', 'Credits', 'Status']} actions={me.canManage} />
           <tbody>
             {keys.map((k) => (
               <tr>
-                <th scope="row">{k.name}</th>
+                <th scope="row">
+                  <a href={`/keys/${k.id}`}>{k.name}</a>
+                </th>
                 <td>
                   <code>{k.prefix}…</code>
                 </td>
@@ -80,7 +83,10 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
                 <td>
                   <When at={k.last_used_at} />
                 </td>
-                <td>{k.expires_at ? <When at={k.expires_at} /> : <span class="muted">Never</span>}</td>
+                <td>{k.expires_at ? <span title={k.expires_at}>{expiresIn(k)}</span> : <span class="muted">never</span>}</td>
+                <td>
+                  <CreditsCell k={k} />
+                </td>
                 <td>
                   <Status k={k} />
                 </td>
@@ -159,6 +165,10 @@ export const MintForm: FC<{ me: Viewer; action: string; button: string; name?: s
         <option value={value}>{value === 'never' ? label : `In ${label}`}</option>
       ))}
     </select>
+    <details class="more">
+      <summary>Metadata, credits and IP allow-list</summary>
+      <KeyRulesFields idPrefix={`${action.replace(/\W+/g, '') || 'mint'}`} />
+    </details>
     <div>
       <button type="submit" class="primary">
         {button}

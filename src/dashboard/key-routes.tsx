@@ -54,6 +54,30 @@ export function keyRoutes(kit: DashboardKit) {
       }),
     )
 
+    app.post(
+      '/keys/import',
+      kit.limit,
+      kit.signedIn(async (c, me) => {
+        const lines = formText(me.form, 'keys').split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+        const scopes = me.form.getAll('scopes').map(String)
+        const keys: { hash: string; prefix: string; name: string; scopes: string[] }[] = []
+        for (const [i, line] of lines.entries()) {
+          const [hash, prefix, ...name] = line.split(/\s+/)
+          if (!hash || !prefix || name.length === 0) return page(c, me, { error: `Line ${i + 1}: expected the key's SHA-256, its prefix and a name, separated by spaces` }, 400)
+          keys.push({ hash, prefix, name: name.join(' '), scopes })
+        }
+        if (keys.length === 0) return page(c, me, { error: 'Give at least one key: its SHA-256, its prefix and a name on a line' }, 400)
+        try {
+          const done = await kit.once(me, JSON.stringify(keys), () => kit.act(c, me, 'keys.import', { body: { keys } }))
+          if (done.repeated) return await page(c, me, { notice: 'That form was already sent, so nothing new was imported.' })
+          const n = (done.value as { data: unknown[] }).data.length
+          return await page(c, me, { notice: `Imported ${n} key${n === 1 ? '' : 's'}: each works with its original plaintext.` }, 201)
+        } catch (error) {
+          return fail(c, me, error)
+        }
+      }),
+    )
+
     app.get(
       '/keys/:id/roll',
       kit.signedIn(async (c, me) => {

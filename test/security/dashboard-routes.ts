@@ -4,6 +4,7 @@
  * accepts. A new route with a parameter or a new form fails `missingDashboardFixtures` until it
  * has its line here, so it joins the foreign-id and suspension matrices the day it is added.
  */
+import { randomBytes } from 'node:crypto'
 import type { TestServer } from '../harness.js'
 import type { Visitor } from '../visitor.js'
 import type { Tenant, World } from './world.js'
@@ -98,6 +99,7 @@ async function pendingInvitation(world: World, tenant: Tenant): Promise<string |
 /** A form each POST route accepts; the `_csrf` and `_once` of the page are added by the visitor. */
 const forms: Record<string, (tenant: Tenant) => Record<string, string | string[]>> = {
   'POST /keys': (t) => ({ name: `Dashboard key ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
+  'POST /keys/import': (t) => ({ keys: `${randomBytes(32).toString('hex')} imp_${randomBytes(4).toString('hex')} Imported ${t.marker}`, scopes: ['read'] }),
   'POST /ai': (t) => ({ name: `Assistant ${t.marker}`, scopes: ['read'], expires_in: 'never' }),
   'POST /keys/:id': (t) => ({ name: `Edited ${t.marker}`, meta: '{"plan":"pro"}', credits_remaining: '10', refill_interval: 'none', allowed_ips: '' }),
   'POST /keys/:id/roll': () => ({ grace_period_seconds: '0' }),

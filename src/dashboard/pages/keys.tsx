@@ -55,6 +55,12 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
         <summary>Mint key</summary>
         <MintForm me={me} action="/keys" button="Mint key" />
       </details>
+    ) : null}
+    {me.canManage ? (
+      <details class="card">
+        <summary>Import keys</summary>
+        <ImportForm me={me} />
+      </details>
     ) : (
       <p class="note">You are a Member: you can see keys; an Owner or Admin mints, rolls and revokes them.</p>
     )}
@@ -73,6 +79,14 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
                 </th>
                 <td>
                   <code>{k.prefix}…</code>
+                  {k.imported ? (
+                    <>
+                      {' '}
+                      <span class="chip" title="Imported from another system: it keeps its original plaintext">
+                        imported
+                      </span>
+                    </>
+                  ) : null}
                 </td>
                 <td>
                   <Scopes scopes={k.scopes} />
@@ -137,6 +151,10 @@ const Status: FC<{ k: KeyView }> = ({ k }) =>
     <span class="badge expired" title={`The old key of a roll; it stops at ${k.revoked_at}`}>
       ends <When at={k.revoked_at} />
     </span>
+  ) : k.status === 'revoked' && k.revoked_reason === 'leaked' ? (
+    <span class="badge revoked" title="Found in public by a secret-scanning report and revoked at once">
+      revoked: leaked
+    </span>
   ) : (
     <span class={`badge ${k.status}`}>{k.status}</span>
   )
@@ -173,6 +191,31 @@ export const MintForm: FC<{ me: Viewer; action: string; button: string; name?: s
       <button type="submit" class="primary">
         {button}
       </button>
+    </div>
+  </form>
+)
+
+/** Keys from another system, one a line, by the SHA-256 of their plaintext: `POST /keys/import` in a batch. */
+export const ImportForm: FC<{ me: Viewer }> = ({ me }) => (
+  <form method="post" action="/keys/import" class="stack mint">
+    <Csrf token={me.session.csrf} />
+    <Once />
+    <label for="import-keys">Keys</label>
+    <textarea id="import-keys" name="keys" required rows={6} spellcheck={false} placeholder="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 sk_live_ Billing sync" aria-describedby="import-keys-hint" />
+    <p id="import-keys-hint" class="hint">
+      One key a line, up to 1,000: the SHA-256 of its plaintext in hex (never the key itself), its prefix (the first characters of the key, 4-32 of A-Z a-z 0-9 _ . -), then its
+      name. They keep working with their original plaintext. All are imported, or none.
+    </p>
+    <fieldset>
+      <legend>Scopes of every imported key</legend>
+      {(['read', 'draft', 'actions', 'admin'] as const).map((s) => (
+        <label class="check">
+          <input type="checkbox" name="scopes" value={s} checked={s === 'read'} /> <code>{s}</code> <span class="muted">{scopeHelp[s]}</span>
+        </label>
+      ))}
+    </fieldset>
+    <div>
+      <button type="submit">Import keys</button>
     </div>
   </form>
 )

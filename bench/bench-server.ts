@@ -13,12 +13,11 @@ import { requestHeader } from '../src/http/request-header.js'
 import { setResponseHeader } from '../src/http/response-header.js'
 import { defineModule, defineOperation, z } from '../src/index.js'
 import { createPortico } from '../src/server.js'
+import type { AuthGuard } from '../src/auth/auth-guard.js'
 import type { Authenticated } from '../src/auth/authenticate.js'
 import { OperationRegistry } from '../src/core/operation.js'
-import type { AuthGuard } from '../src/http/auth-guard.js'
 import { mountOperations } from '../src/http/mount-operations.js'
 import { Metrics } from '../src/metrics/metrics.js'
-import { IdempotencyStore } from '../src/idempotency/idempotency-store.js'
 import type { KeyWithOwner } from '../src/keys/key-store.js'
 import type { RateLimiter } from '../src/ratelimit/limiter.js'
 import { OperationExecutor } from '../src/runtime/execute-operation.js'
@@ -51,19 +50,18 @@ const noLimiter: RateLimiter = {
   release: () => {},
   close: async () => {},
 }
-// BENCH_LIMITER=off: to isolate what the limiter costs.
-if (process.env.BENCH_LIMITER === 'off') portico.executor.deps.limiter = noLimiter
 const anonymous = { kind: 'org_key', orgId: org.id, keyId: 'bare', keyPrefix: 'bare', keyName: 'bare', scopes: ['read'], keyExpiresAt: null } as const
 // `/api/v1/bench/bare-plus`: the bare route plus a busy-wait of BENCH_SPIN_US µs (default 2), a
 // known cost that shows what this machine's load loop makes of a few microseconds of work.
+const unlimited = new OperationExecutor({ ...portico.executor.deps, limiter: noLimiter, observers: [] })
 const spinMs = Number(process.env.BENCH_SPIN_US ?? 2) / 1000
 for (const [path, spin] of [['/api/v1/bench/bare', 0], ['/api/v1/bench/bare-plus', spinMs]] as const) {
   portico.app.get(path, async (c) => {
     if (spin > 0) for (const until = performance.now() + spin; performance.now() < until; );
     const meta = { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') }
-    const result = await portico.executor.run(portico.registry.get('bench.ping')!, anonymous, { params: {}, query: c.req.query() }, meta)
+    const x = await unlimited.execute({ op: portico.registry.get('bench.ping')!, doorway: 'rest', principal: anonymous, query: c.req.query(), meta, at: Date.now() })
     setResponseHeader(c, 'Cache-Control', 'no-store')
-    return c.json('body' in result ? (result.body as object) : {}, 200)
+    return c.json(x.answer?.kind === 'json' ? (x.answer.body as object) : {}, 200)
   })
 }
 // `/api/v1/bench/noauth`: the same operation through the same REST pipeline (routing, validation,
@@ -72,14 +70,10 @@ for (const [path, spin] of [['/api/v1/bench/bare', 0], ['/api/v1/bench/bare-plus
 // last use). Against it, the authenticated route shows what a key costs: the hash, the cache
 // look-up, the scope check, the rate limit and the per-key counters.
 const fixedKey = { id: 'noauth', rate_limits: null, org_rate_limits: null } as unknown as KeyWithOwner
-const fixedAuth: Authenticated = { principal: { ...anonymous, scopes: [...anonymous.scopes] }, key: fixedKey }
+const fixedAuth: Authenticated = { principal: { ...anonymous, scopes: [...anonymous.scopes] }, key: fixedKey, bucket: 'noauth', keyLimits: {}, orgLimits: {}, plans: new Map() }
 mountOperations(portico.app, {
   registry: new OperationRegistry().add({ ...ping, id: 'bench.noauth', path: '/bench/noauth' }),
-  executor: new OperationExecutor({ ...portico.executor.deps, limiter: noLimiter }),
-  guard: { check: () => fixedAuth } as unknown as AuthGuard,
-  idempotency: new IdempotencyStore(portico.database.db),
-  observers: [new Metrics(false).observe],
-  log: portico.log,
+  executor: new OperationExecutor({ ...portico.executor.deps, limiter: noLimiter, guard: { check: () => fixedAuth } as unknown as AuthGuard, observers: [new Metrics(false).observe] }),
 })
 await portico.start()
 const { url } = await portico.listen()

@@ -14,12 +14,12 @@ import type { LimitClassSpec, PorticoModule } from './core/module.js'
 import { OperationRegistry } from './core/operation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { createHttpApp, type RouteMount } from './http/app.js'
-import { AuthGuard } from './http/auth-guard.js'
+import { AuthGuard } from './auth/auth-guard.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { HttpDrain } from './http/drain.js'
 import type { HttpEnv } from './http/env.js'
 import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
-import type { RequestObserver } from './http/request-observer.js'
+import type { RequestObserver } from './runtime/observers.js'
 import { IdempotencyStore } from './idempotency/idempotency-store.js'
 import { KeyImporter } from './keys/key-import.js'
 import { KeyNotices } from './keys/key-notices.js'
@@ -281,6 +281,17 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
     },
   }
+  const lastUsed = new LastUsedTracker(keyStore, log)
+  const usage = new UsageRecorder(db, log)
+  const idempotency = new IdempotencyStore(db)
+  const observers: RequestObserver[] = [
+    (o) => {
+      if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
+    },
+    metrics.observe,
+    usage.observe,
+  ]
+  const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
   const executor = new OperationExecutor({
     db,
     dialect,
@@ -293,19 +304,12 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     auditWriter,
     limiter,
     policies,
+    guard,
+    idempotency,
+    observers,
   })
   executorRef.current = executor
 
-  const lastUsed = new LastUsedTracker(keyStore, log)
-  const usage = new UsageRecorder(db, log)
-  const idempotency = new IdempotencyStore(db)
-  const observers: RequestObserver[] = [
-    (o) => {
-      if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
-    },
-    metrics.observe,
-    usage.observe,
-  ]
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
   // Fail-open serves without Redis (counting in-process), so Redis down leaves the instance ready.
   if (shared) readiness.push({ name: 'redis', check: async () => void (await shared.client.ping()), optional: config.rateLimitFailOpen })
@@ -335,7 +339,6 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     urls: config,
     log,
   })
-  const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
   // Read once here, so a missing or malformed keys file stops the start naming the variable.
   const scanningKeys = config.leakReportKeysFile ? new ScanningKeys(config.leakReportKeysFile) : undefined
   const leakReports = scanningKeys && { keys: scanningKeys, service: new LeakReports(keyService, { db, outbox, auditWriter }, couldBeKey(prefixes, importedPrefixes)) }
@@ -343,16 +346,13 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     probeRoutes(readiness, metrics, () => drain?.draining ?? false, config.metricsToken),
     leakReportRoutes({ reports: leakReports, limiter, failuresPerMinute: config.authFailuresPerMinute }),
     docsRoutes(document, config),
-    mcpRoutes({ registry, executor, guard, observers, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
+    mcpRoutes({ registry, executor, guard, log, version: VERSION, urls: config, allowedOrigins: config.mcpAllowedOrigins }),
     dashboard,
   ]
 
   const app = createHttpApp({
     registry,
     executor,
-    guard,
-    idempotency,
-    observers,
     log,
     trustProxy: config.trustProxy,
     pages: modules.flatMap((m) => m.pages ?? []),

@@ -1,28 +1,36 @@
 import { ApiError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import { checksumMatches, digestToHash, KEY_MAX_LENGTH, keyDigest, parseKeyShape } from '../keys/key-format.js'
-import { parseScopes, type KeyStore, type KeyWithOwner } from '../keys/key-store.js'
+import { parseRateLimits, parseScopes, type KeyStore, type KeyWithOwner, type RateLimitOverride } from '../keys/key-store.js'
+import type { AdmissionPlan, Caller } from './caller.js'
 import type { ImportedPrefixes } from './imported-prefixes.js'
 import { parseMeta } from '../keys/key-schema.js'
 import type { KeyCache } from './key-cache.js'
 
-export interface Authenticated {
-  principal: Principal
+/** A key that authenticated: the caller the pipeline works with, and the row it came from. */
+export interface Authenticated extends Caller {
   key: KeyWithOwner
 }
 
 /**
- * A cached key row with what a request needs from it, derived once: the principal and the
- * revocation and expiry times as epoch ms. It is the `Authenticated` a cache hit hands back, so a
- * hit allocates nothing and looks up one map.
+ * A cached key row with what a request needs from it, derived once: the principal, the rate-limit
+ * overrides, and the revocation and expiry times as epoch ms. It is the `Authenticated` a cache hit
+ * hands back, so a hit allocates nothing, parses no JSON and looks up one map.
  */
 class VerifiedKey implements Authenticated {
   readonly principal: Principal
+  readonly bucket: string
+  readonly keyLimits: Record<string, RateLimitOverride>
+  readonly orgLimits: Record<string, RateLimitOverride>
+  readonly plans = new Map<string, AdmissionPlan>()
   readonly revokedAt: number
   readonly expiresAt: number
 
   constructor(readonly key: KeyWithOwner) {
     this.principal = toPrincipal(key)
+    this.bucket = key.id
+    this.keyLimits = parseRateLimits(key.rate_limits)
+    this.orgLimits = parseRateLimits(key.org_rate_limits)
     this.revokedAt = key.revoked_at === null ? Infinity : Date.parse(key.revoked_at)
     this.expiresAt = key.expires_at === null ? Infinity : Date.parse(key.expires_at)
   }

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Logger } from 'pino'
-import type { Operation } from './operation.js'
+import type { Operation, RawRequestBody } from './operation.js'
 import type { Principal } from './principal.js'
 
 /**
@@ -61,6 +61,8 @@ export interface OperationContext extends RequestMeta {
   publicUrl: string
   log: Logger
   services: Services
+  /** The unread request body of a `rawBody` operation; undefined for every other. */
+  rawBody: RawRequestBody | undefined
   /** Runs `fn` in one transaction; events it emits belong to `orgId` (default: the caller's). */
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: { orgId?: string }): Promise<T>
   /** An audit row outside any transaction (for reads worth recording). */

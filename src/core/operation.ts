@@ -11,6 +11,16 @@ export type BodyType = 'json' | 'multipart'
 type AnyObject = ZodObject<any>
 type Infer<T> = T extends ZodType ? z.infer<T> : unknown
 
+/**
+ * The request body of an operation that declares `rawBody: true`, unread: Portico neither parses,
+ * validates, caps nor fingerprints it, and the handler reads (or forwards) the stream itself.
+ */
+export interface RawRequestBody {
+  /** The bytes as they arrive; null when the request has no body. */
+  stream: ReadableStream<Uint8Array> | null
+  contentType: string | undefined
+}
+
 /** A handler may answer raw bytes (a PDF download) instead of JSON. */
 export class FileResult {
   constructor(
@@ -45,6 +55,13 @@ export interface OperationSpec<
   params?: TParams
   query?: TQuery
   body?: TBody
+  /**
+   * Portico does not read the body: the handler gets it as a stream in `ctx.rawBody` (with its
+   * content type), for a handler that forwards it elsewhere. No `body` schema may be declared, the
+   * cap (`maxBodyBytes`) is the handler's to enforce, and an `Idempotency-Key` fingerprints the
+   * method and path only. Over MCP and the dashboard the stream holds the JSON of the arguments.
+   */
+  rawBody?: boolean
   /** Accepted request body encodings; default `['json']` when a body is declared. */
   bodyTypes?: BodyType[]
   /** Body size cap in bytes; default 1 MB for JSON, 10 MB (plus form overhead) for multipart. */
@@ -61,11 +78,22 @@ export interface OperationSpec<
   secretFields?: string[]
   /** Whether a POST honours `Idempotency-Key`; default true for POST. */
   idempotent?: boolean
+  /**
+   * The operation itself. It may answer synchronously (no promise: the request then awaits nothing
+   * when its key is cached and its limiter in-process), and it may answer:
+   * - a value of `output` (JSON, validated against it in tests and with PORTICO_CHECK_OUTPUT=1);
+   * - a `FileResult` (bytes with a content type, `fileOutput` in OpenAPI);
+   * - a web `Response`, sent by REST as it is (status, headers, a streamed body), with Portico's
+   *   `X-Request-Id` and `RateLimit` headers added; over MCP its body is read as the tool's text.
+   *   Such an answer is never stored for an idempotent replay: its key is released afterwards.
+   */
   handler: (
     input: Infer<TParams> & Infer<TQuery> & Infer<TBody>,
     ctx: OperationContext,
-  ) => Promise<z.input<TOutput> | FileResult>
+  ) => HandlerAnswer<z.input<TOutput>> | Promise<HandlerAnswer<z.input<TOutput>>>
 }
+
+export type HandlerAnswer<T> = T | FileResult | Response
 
 export interface Operation extends OperationSpec<AnyObject | undefined, AnyObject | undefined, AnyObject | undefined, ZodType> {
   audience: Audience | 'any'
@@ -74,6 +102,7 @@ export interface Operation extends OperationSpec<AnyObject | undefined, AnyObjec
   status: 200 | 201 | 202
   idempotent: boolean
   bodyTypes: BodyType[]
+  rawBody: boolean
 }
 
 const ID = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/
@@ -97,6 +126,8 @@ export function defineOperation<
   if (spec.cost !== undefined && !(Number.isInteger(spec.cost) && spec.cost >= 0 && spec.cost <= 1_000_000)) {
     throw new Error(`operation ${spec.id}: cost must be a whole number of credits from 0 to 1000000`)
   }
+  if (spec.rawBody && spec.body) throw new Error(`operation ${spec.id}: a rawBody operation declares no body schema`)
+  if (names.includes('idempotency_key')) throw new Error(`operation ${spec.id}: "idempotency_key" is reserved (MCP passes the Idempotency-Key under that name)`)
   return {
     ...(spec as unknown as Operation),
     audience: spec.audience ?? 'org',
@@ -105,6 +136,7 @@ export function defineOperation<
     status: spec.status ?? (spec.method === 'post' ? 201 : 200),
     idempotent: spec.idempotent ?? spec.method === 'post',
     bodyTypes: spec.bodyTypes ?? (spec.body ? ['json'] : []),
+    rawBody: spec.rawBody ?? false,
   }
 }
 

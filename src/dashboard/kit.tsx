@@ -5,7 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Logger } from 'pino'
 import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
-import type { OperationRegistry } from '../core/operation.js'
+import type { Operation, OperationRegistry, RawRequestBody } from '../core/operation.js'
 import type { UserPrincipal } from '../core/principal.js'
 import { allScopes } from '../core/scopes.js'
 import type { TransactionDeps } from '../core/transaction.js'
@@ -13,6 +13,7 @@ import type { HttpEnv } from '../http/env.js'
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
 import type { MemberService } from '../members/member-service.js'
 import type { RateLimiter } from '../ratelimit/limiter.js'
+import type { DecodedBody, RequestBody } from '../runtime/exchange.js'
 import type { OperationExecutor } from '../runtime/execute-operation.js'
 import type { CoreDb } from '../storage/db.js'
 import type { FirstRun } from './first-run.js'
@@ -181,25 +182,45 @@ export class DashboardKit {
   }
 
   /**
-   * Runs an operation as the signed-in user, with the same scope checks, audit and events as the
-   * API. Members are refused here with a plain sentence, and again by the executor's scope check.
+   * Runs an operation as the signed-in user through the same pipeline as the API: their role's
+   * real scopes, rate limits, validation, audit and events. Members are refused here with a plain
+   * sentence, and again by the scope check.
    */
   async act<T = any>(c: Ctx, me: SignedIn, opId: string, raw: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
     if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins can do this')
-    const op = this.#op(opId)
-    this.deps.executor.authorize(op, me.principal)
-    return this.#body<T>(await this.deps.executor.run(op, me.principal, raw, this.meta(c)))
+    return this.#execute<T>(c, me, this.#op(opId), raw)
   }
 
   /**
-   * Reads through an operation without its scope check. The dashboard shows Members what the
-   * organisation's admin reads show (keys by prefix, webhooks, usage, audit log): read-only means
-   * they see, not that they are blind. Only GET operations pass, so nothing changes this way.
+   * Reads through a GET operation as the signed-in user, scope check included: a Member (`read`)
+   * is refused the admin reads (keys, webhooks, usage, audit log), as a `read` key is. Pages ask
+   * `can` first and show a Member what their reads allow.
    */
   async view<T = any>(c: Ctx, me: SignedIn, opId: string, raw: { params?: Record<string, string>; query?: Record<string, string> } = {}): Promise<T> {
     const op = this.#op(opId)
     if (op.method !== 'get') throw new Error(`${opId} is not a read`)
-    return this.#body<T>(await this.deps.executor.run(op, me.principal, raw, this.meta(c)))
+    return this.#execute<T>(c, me, op, raw)
+  }
+
+  /** Whether this deployment has the operation and the signed-in user's scopes allow it. */
+  can(me: SignedIn, opId: string): boolean {
+    const op = this.deps.registry.get(opId)
+    return op !== undefined && this.deps.executor.isCallable(op, me.principal)
+  }
+
+  async #execute<T>(c: Ctx, me: SignedIn, op: Operation, raw: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }): Promise<T> {
+    const x = await this.deps.executor.execute({
+      op,
+      doorway: 'dashboard',
+      principal: me.principal,
+      params: raw.params,
+      query: raw.query,
+      body: raw.body === undefined ? undefined : new FormBody(raw.body),
+      meta: this.meta(c),
+      at: Date.now(),
+    })
+    if (x.answer) return (x.answer.kind === 'json' ? x.answer.body : undefined) as T
+    throw x.error
   }
 
   has(opId: string): boolean {
@@ -239,7 +260,17 @@ export class DashboardKit {
     return op
   }
 
-  #body<T>(result: Awaited<ReturnType<OperationExecutor['run']>>): T {
-    return ('body' in result ? result.body : undefined) as T
+}
+
+/** A form's fields as an operation's body. The dashboard sends no Idempotency-Key (`once` guards its forms), so no bytes are fingerprinted. */
+class FormBody implements RequestBody {
+  constructor(private readonly value: unknown) {}
+
+  read(): DecodedBody {
+    return { value: this.value, raw: new Uint8Array() }
+  }
+
+  stream(): RawRequestBody {
+    return { stream: new Blob([JSON.stringify(this.value)]).stream(), contentType: 'application/json' }
   }
 }

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import type { Logger } from 'pino'
 import { ApiError } from '../core/errors.js'
 import type { PageContext, PageSpec } from '../core/module.js'
 import type { OperationRegistry } from '../core/operation.js'
@@ -14,6 +15,7 @@ import { securityHeaders } from './middleware/security-headers.js'
 export type RouteMount = (app: Hono<HttpEnv>) => void
 
 export interface HttpAppDeps extends MountDeps {
+  log: Logger
   /** Proxies in front of the server (PORTICO_TRUST_PROXY): where the client address is read from. */
   trustProxy: number
   pages: PageSpec[]

@@ -1,5 +1,5 @@
-import type { Authenticated } from '../auth/authenticate.js'
 import type { Operation } from '../core/operation.js'
+import type { Principal } from '../core/principal.js'
 
 /** Hono variables set by Portico's middleware. */
 export interface HttpEnv {
@@ -11,7 +11,8 @@ export interface HttpEnv {
     /** The client's X-Request-Id, when it sent a well-formed one. */
     correlationId?: string
     clientIp: string
-    auth?: Authenticated
+    /** Who made the request, once authenticated (for the request log). */
+    principal?: Principal
     operation?: Operation
     /** The path as logs may show it: set by routes that declare secret parameters. */
     logPath?: string

@@ -1,7 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
-import type { AuthGuard } from '../http/auth-guard.js'
+import type { AuthGuard } from '../auth/auth-guard.js'
 import type { HttpEnv } from '../http/env.js'
 import { errorResponse } from '../http/on-error.js'
 import { JSON_LIMIT } from '../http/read-body.js'
@@ -72,20 +72,21 @@ export function mcpRoutes(deps: McpRouteDeps) {
     if (origin && origin !== new URL(deps.urls.publicUrl).origin && !deps.allowedOrigins.includes(origin)) {
       return errorResponse(c, new ApiError('forbidden', `Origin ${origin} is not allowed to use ${MCP_PATH}`))
     }
+    const credentials = { authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') }
     let auth
     try {
-      auth = await deps.guard.check(c.req.header('authorization'), c.req.header('x-api-key'), c.get('clientIp'))
+      auth = await deps.guard.check(credentials.authorization, credentials.apiKey, c.get('clientIp'))
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (error.status !== 401) return errorResponse(c, error)
       return errorResponse(c, new ApiError(error.code, error.message, { headers: { ...error.headers, 'WWW-Authenticate': challenge(error) } }))
     }
-    c.set('auth', auth)
+    c.set('principal', auth.principal)
     const meta = { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: c.req.header('user-agent') }
     const exchange: McpExchange = {}
     const copy = c.req.raw.clone()
     exchange.sentArguments = await argumentsWithPrototypeKeys(copy, maxRequestBodySize)
-    const server = createMcpServer(deps, auth, meta, exchange)
+    const server = createMcpServer(deps, auth.principal, credentials, meta, exchange)
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -1,15 +1,15 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from 'pino'
-import type { Authenticated } from '../auth/authenticate.js'
 import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
-import type { Operation, OperationRegistry } from '../core/operation.js'
+import type { FileResult, Operation, OperationRegistry, RawRequestBody } from '../core/operation.js'
+import type { Principal } from '../core/principal.js'
 import { API_BASE } from '../http/mount-operations.js'
 import { JSON_LIMIT } from '../http/read-body.js'
-import type { RequestObserver } from '../http/request-observer.js'
-import { callerFromKey, type ExecutionResult, type OperationExecutor } from '../runtime/execute-operation.js'
-import { splitArguments, toolAnnotations, toolInputSchema } from './tool-schema.js'
+import type { Credentials, DecodedBody, Exchange, RequestBody } from '../runtime/exchange.js'
+import type { OperationExecutor } from '../runtime/execute-operation.js'
+import { idempotencyKeyOf, splitArguments, toolAnnotations, toolInputSchema } from './tool-schema.js'
 
 export interface McpDeps {
   registry: OperationRegistry
@@ -17,8 +17,6 @@ export interface McpDeps {
   version: string
   log: Logger
   urls: { readonly publicUrl: string }
-  /** Told of each tool call, as REST tells them of each request (usage, last use, metrics). */
-  observers: RequestObserver[]
 }
 
 /** What one MCP HTTP request learnt while running, for its HTTP answer. */
@@ -33,18 +31,34 @@ function envelopeResult(error: ApiError, requestId: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(error.toEnvelope(requestId)) }] }
 }
 
-/** The same cap REST puts on this operation's JSON body, measured on the tool's arguments. */
-function checkSize(op: Operation, args: Record<string, unknown>): void {
-  const limit = op.maxBodyBytes ?? JSON_LIMIT
-  let text: string
-  try {
-    text = JSON.stringify(args)
-  } catch {
-    // JSON.parse takes nesting JSON.stringify cannot walk back (100,000 arrays deep): a client error, not ours.
-    throw new ApiError('validation_error', 'The arguments are nested too deeply', { fields: { '(arguments)': 'are nested too deeply' } })
+/**
+ * A tool's body arguments as the pipeline reads a body: held to the same cap REST puts on this
+ * operation's JSON body, and fingerprinted (Idempotency-Key) as their JSON.
+ */
+class ArgumentsBody implements RequestBody {
+  constructor(private readonly args: Record<string, unknown>) {}
+
+  #json(op: Operation): Buffer {
+    const limit = op.maxBodyBytes ?? JSON_LIMIT
+    let text: string
+    try {
+      text = JSON.stringify(this.args)
+    } catch {
+      // JSON.parse takes nesting JSON.stringify cannot walk back (100,000 arrays deep): a client error, not ours.
+      throw new ApiError('validation_error', 'The arguments are nested too deeply', { fields: { '(arguments)': 'are nested too deeply' } })
+    }
+    const bytes = Buffer.from(text)
+    if (bytes.byteLength > limit) throw new ApiError('payload_too_large', `The arguments are over ${Math.round(limit / 1024 / 1024)} MB`)
+    return bytes
   }
-  if (Buffer.byteLength(text) > limit) {
-    throw new ApiError('payload_too_large', `The arguments are over ${Math.round(limit / 1024 / 1024)} MB`)
+
+  read(op: Operation): DecodedBody {
+    return { value: this.args, raw: this.#json(op) }
+  }
+
+  stream(): RawRequestBody {
+    const text = JSON.stringify(this.args)
+    return { stream: new Blob([text]).stream(), contentType: 'application/json' }
   }
 }
 
@@ -53,8 +67,7 @@ function checkSize(op: Operation, args: Record<string, unknown>): void {
  * a client that cannot hold the bytes can fetch them with the same key; a text line names it for
  * models that skip binary content.
  */
-function fileResult(op: Operation, params: Record<string, string>, result: Extract<ExecutionResult, { file: unknown }>, publicUrl: string): CallToolResult {
-  const { file } = result
+function fileResult(op: Operation, params: Record<string, string>, file: FileResult, publicUrl: string): CallToolResult {
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''))
   const uri = `${publicUrl.replace(/\/+$/, '')}${API_BASE}${path}`
   const name = file.filename ? `"${file.filename}"` : 'The file'
@@ -66,18 +79,46 @@ function fileResult(op: Operation, params: Record<string, string>, result: Extra
   }
 }
 
+function jsonResult(body: unknown): CallToolResult {
+  // structuredContent must be an object; a list or a bare value travels as text only.
+  const structured = body !== null && typeof body === 'object' && !Array.isArray(body) ? { structuredContent: body as Record<string, unknown> } : {}
+  return { content: [{ type: 'text', text: JSON.stringify(body) }], ...structured }
+}
+
+/** The exchange as a tool result: the answer, a replay of one, or the refusal's envelope. */
+async function toolResult(deps: McpDeps, x: Exchange, params: Record<string, string>): Promise<CallToolResult> {
+  const { answer, error } = x
+  const { meta } = x.request
+  switch (answer?.kind) {
+    case 'json':
+      return jsonResult(answer.body)
+    case 'file':
+      return fileResult(x.op, params, answer.file, deps.urls.publicUrl)
+    case 'replay':
+      // A stored refusal is its envelope; a stored answer is the answer, its secrets null.
+      return answer.status >= 400 ? { isError: true, content: [{ type: 'text', text: answer.json }] } : jsonResult(JSON.parse(answer.json))
+    case 'passthrough':
+      return { ...(answer.status >= 400 ? { isError: true } : {}), content: [{ type: 'text', text: await answer.response.text() }] }
+  }
+  if (error instanceof ApiError) return envelopeResult(error, meta.requestId)
+  // As REST's onError: the cause goes to the log with the request id, never to the client.
+  deps.log.error({ err: error, req_id: meta.serverRequestId, op: x.op.id }, 'unhandled error in MCP tool call')
+  return envelopeResult(new ApiError('internal_error', 'Internal server error'), meta.requestId)
+}
+
 /**
  * An MCP server for one authenticated request. Tools are the registry's operations this key may
- * call, and a call runs the same executor as REST: scope check, rate limit, validation, handler.
+ * call, and a call is one `execute` of the same pipeline as REST: authentication, scope, rate
+ * limits, input, `idempotency_key` (REST's Idempotency-Key), handler, redacted replays, usage.
  */
-export function createMcpServer(deps: McpDeps, auth: Authenticated, meta: RequestMeta, exchange: McpExchange = {}): Server {
+export function createMcpServer(deps: McpDeps, principal: Principal, credentials: Credentials, meta: RequestMeta, exchange: McpExchange = {}): Server {
   const { registry, executor } = deps
   const server = new Server({ name: 'portico', version: deps.version }, { capabilities: { tools: {} } })
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: registry
       .all()
-      .filter((op) => executor.isCallable(op, auth.principal))
+      .filter((op) => executor.isCallable(op, principal))
       .map((op) => ({
         name: op.id,
         description: [op.summary, op.description].filter(Boolean).join('\n\n'),
@@ -89,37 +130,21 @@ export function createMcpServer(deps: McpDeps, auth: Authenticated, meta: Reques
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const op = registry.get(request.params.name)
     if (!op) return envelopeResult(new ApiError('not_found', `No tool named ${request.params.name}`), meta.requestId)
-    const started = performance.now()
-    const observe = (status: number) => {
-      const outcome = { operation: op, principal: auth.principal, status, durationMs: performance.now() - started, at: Date.now() }
-      for (const o of deps.observers) o(outcome)
-    }
-    try {
-      // The order REST follows: who may call it, then the quota, then the input.
-      executor.authorize(op, auth.principal)
-      try {
-        exchange.rateLimitHeaders = (await executor.admit(op, callerFromKey(auth))).headers
-      } catch (error) {
-        if (error instanceof ApiError && error.headers) exchange.rateLimitHeaders = error.headers
-        throw error
-      }
-      const args = exchange.sentArguments?.get(extra.requestId) ?? request.params.arguments ?? {}
-      checkSize(op, args)
-      const raw = splitArguments(op, args)
-      const result = await executor.run(op, auth.principal, raw, meta)
-      observe(result.status)
-      if ('file' in result) return fileResult(op, raw.params, result, deps.urls.publicUrl)
-      const body = result.body
-      // structuredContent must be an object; a list or a bare value travels as text only.
-      const structured = body !== null && typeof body === 'object' && !Array.isArray(body) ? { structuredContent: body as Record<string, unknown> } : {}
-      return { content: [{ type: 'text', text: JSON.stringify(body) }], ...structured }
-    } catch (error) {
-      const known = error instanceof ApiError ? error : new ApiError('internal_error', 'Internal server error')
-      // As REST's onError: the cause goes to the log with the request id, never to the client.
-      if (known !== error) deps.log.error({ err: error, req_id: meta.requestId, op: op.id }, 'unhandled error in MCP tool call')
-      observe(known.status)
-      return envelopeResult(known, meta.requestId)
-    }
+    const args: Record<string, unknown> = exchange.sentArguments?.get(extra.requestId) ?? request.params.arguments ?? {}
+    const raw = splitArguments(op, args)
+    const x = await executor.execute({
+      op,
+      doorway: 'mcp',
+      credentials,
+      params: raw.params,
+      query: raw.query,
+      body: new ArgumentsBody(raw.body as Record<string, unknown>),
+      meta,
+      idempotencyKey: idempotencyKeyOf(op, args),
+      at: Date.now(),
+    })
+    if (x.headers) exchange.rateLimitHeaders = x.headers
+    return toolResult(deps, x, raw.params)
   })
   return server
 }

@@ -176,6 +176,30 @@ describe.each(engines)('MCP doorway (%s)', (engine) => {
     await client.close()
   })
 
+  it('honours idempotency_key as REST honours Idempotency-Key: one mint, a replay without the secret, 409 on other arguments', async () => {
+    const { client } = await connect(server, admin)
+    const { tools } = await client.listTools()
+    const schema = tools.find((t) => t.name === 'keys.create')!.inputSchema.properties as Record<string, { type?: string }>
+    expect(schema.idempotency_key).toMatchObject({ type: 'string' })
+    expect((tools.find((t) => t.name === 'documents.get')!.inputSchema.properties as object)).not.toHaveProperty('idempotency_key')
+
+    const args = { name: 'minted once', scopes: ['read'], idempotency_key: 'mcp-mint-1' }
+    const first = await client.callTool({ name: 'keys.create', arguments: args })
+    const minted = first.structuredContent as { id: string; key: string | null }
+    expect(minted.key).toMatch(/^ptk_/)
+    const again = await client.callTool({ name: 'keys.create', arguments: args })
+    expect(again.isError).toBeFalsy()
+    expect(again.structuredContent).toMatchObject({ id: minted.id, key: null })
+    expect(JSON.stringify(again.content)).not.toContain(minted.key!)
+    const listed = (await server.api('GET', '/keys?limit=100', { key: admin })).body.data.filter((k: { name: string }) => k.name === 'minted once')
+    expect(listed).toHaveLength(1)
+
+    const reused = await client.callTool({ name: 'keys.create', arguments: { ...args, name: 'something else' } })
+    expect(envelope(reused).code).toBe('idempotency_key_reused')
+    expect(envelope(await client.callTool({ name: 'keys.create', arguments: { ...args, idempotency_key: 'not valid\n' } })).fields).toHaveProperty('Idempotency-Key')
+    await client.close()
+  })
+
   it('answers errors as tool results carrying the REST envelope', async () => {
     const { client } = await connect(server, admin)
     const invalid = await client.callTool({ name: 'keys.create', arguments: { name: '' } })

@@ -23,7 +23,7 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
         if (meta.description && jsonSchema.description === undefined) jsonSchema.description = meta.description
         if (meta.format && jsonSchema.format === undefined) jsonSchema.format = meta.format
       },
-    }) as { properties?: Record<string, { format?: string }>; required?: string[]; $schema?: string }
+    }) as { properties?: Record<string, Record<string, unknown> & { format?: string }>; required?: string[]; $schema?: string }
     delete json.$schema
     for (const [name, property] of Object.entries(json.properties ?? {})) {
       if (property.format !== 'binary') continue
@@ -31,19 +31,48 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
       json.required = json.required?.filter((r) => r !== name)
       if (json.required?.length === 0) delete json.required
     }
+    if (takesIdempotencyKey(op)) {
+      json.properties = {
+        ...json.properties,
+        [IDEMPOTENCY_ARGUMENT]: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 255,
+          description: 'Optional, as REST\'s Idempotency-Key header: a call repeated with the same key and arguments within 24 h answers the first call\'s result (secrets shown once are null in it) instead of running again.',
+        },
+      }
+    }
     schema = json
     cache.set(op, schema)
   }
   return schema
 }
 
-/** Splits a tool's arguments back into the parts REST would have received: path segments are strings. */
+/** The tool argument that carries what REST sends as the `Idempotency-Key` header. */
+export const IDEMPOTENCY_ARGUMENT = 'idempotency_key'
+
+function takesIdempotencyKey(op: Operation): boolean {
+  return op.method === 'post' && op.idempotent
+}
+
+/** The `idempotency_key` argument of a tool call, as text (a non-string is refused by its format check). */
+export function idempotencyKeyOf(op: Operation, args: Record<string, unknown>): string | undefined {
+  if (!takesIdempotencyKey(op) || !Object.hasOwn(args, IDEMPOTENCY_ARGUMENT)) return undefined
+  const value = args[IDEMPOTENCY_ARGUMENT]
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? ''
+}
+
+/**
+ * Splits a tool's arguments back into the parts REST would have received (path segments are
+ * strings); `idempotency_key` is not part of any.
+ */
 export function splitArguments(op: Operation, args: Record<string, unknown>): Required<RawInput> {
   // Keyed by the client's argument names: no prototype, so `__proto__` stays an argument (and is refused).
   const params: Record<string, string> = Object.create(null)
   const query: Record<string, string> = Object.create(null)
   const body: Record<string, unknown> = Object.create(null)
   for (const [name, value] of Object.entries(args)) {
+    if (name === IDEMPOTENCY_ARGUMENT && takesIdempotencyKey(op)) continue
     if (op.params && Object.hasOwn(op.params.shape, name)) {
       if (value !== undefined && value !== null) params[name] = String(value)
     } else if (op.query && Object.hasOwn(op.query.shape, name)) query[name] = value as string

@@ -8,8 +8,7 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
     const started = performance.now()
     await next()
     if (!log.isLevelEnabled('info')) return
-    const auth = c.get('auth')
-    const principal = auth?.principal
+    const principal = c.get('principal')
     log.info({
       req_id: c.get('serverRequestId'),
       correlation_id: c.get('correlationId'),
@@ -21,7 +20,7 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
       ip: c.get('clientIp'),
       org_id: principal && principal.kind !== 'reseller_key' ? principal.orgId : undefined,
       reseller_id: principal?.kind === 'reseller_key' ? principal.resellerId : undefined,
-      key_id: auth?.key.id,
+      key_id: principal && principal.kind !== 'user' ? principal.keyId : undefined,
     })
   }
 }

@@ -1,13 +1,17 @@
 import type { Operation } from '../core/operation.js'
 import type { Principal } from '../core/principal.js'
 
-/** What happened in one API request, for last-use tracking, usage counts and metrics. */
+/** Which doorway a request came through. */
+export type Doorway = 'rest' | 'mcp' | 'dashboard'
+
+/** What happened in one request, for last-use tracking, usage counts and metrics. */
 export interface RequestOutcome {
   operation: Operation | undefined
   principal: Principal | undefined
   status: number
   durationMs: number
   at: number
+  doorway: Doorway
 }
 
 export type RequestObserver = (outcome: RequestOutcome) => void

@@ -1,5 +1,5 @@
-import type { Authenticated, Authenticator } from '../auth/authenticate.js'
-import { extractKey } from '../auth/extract-key.js'
+import type { Authenticated, Authenticator } from './authenticate.js'
+import { extractKey } from './extract-key.js'
 import { ApiError } from '../core/errors.js'
 import type { RateLimiter, RateLimitPolicy } from '../ratelimit/limiter.js'
 

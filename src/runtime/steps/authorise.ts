@@ -1,0 +1,34 @@
+import { ApiError } from '../../core/errors.js'
+import type { Operation } from '../../core/operation.js'
+import { audienceOf, type Principal } from '../../core/principal.js'
+import type { Step } from '../pipeline.js'
+
+/** Audience, scope and suspension, in that order: a wrong kind of key learns nothing about scopes. */
+export function authorisePrincipal(op: Operation, principal: Principal): void {
+  if (op.audience !== 'any' && audienceOf(principal) !== op.audience) {
+    throw new ApiError(
+      'wrong_key_type',
+      op.audience === 'reseller' ? 'This operation needs a reseller key' : 'Reseller keys cannot call organisation operations',
+    )
+  }
+  if (op.scope !== null && !principal.scopes.includes(op.scope)) {
+    throw new ApiError('insufficient_scope', `This operation needs the "${op.scope}" scope`)
+  }
+  // Keys of a suspended organisation never get this far (authentication refuses them); its
+  // dashboard users may still look, but write nothing.
+  if (principal.kind === 'user' && principal.orgStatus === 'suspended' && op.method !== 'get') {
+    throw new ApiError('organization_suspended', 'The organisation is suspended: nothing can be changed until it is resumed')
+  }
+}
+
+/** Whether `principal` passes the audience and scope checks of `op` (the catalog's `callable`, MCP's tool list). */
+export function isCallable(op: Operation, principal: Principal): boolean {
+  return (op.audience === 'any' || audienceOf(principal) === op.audience) && (op.scope === null || principal.scopes.includes(op.scope))
+}
+
+export const authorise: Step = {
+  name: 'authorise',
+  enter(x) {
+    authorisePrincipal(x.op, x.principal!)
+  },
+}

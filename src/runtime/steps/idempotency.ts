@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto'
+import { ApiError } from '../../core/errors.js'
+import type { Principal } from '../../core/principal.js'
+import type { IdempotencyStore } from '../../idempotency/idempotency-store.js'
+import type { Exchange } from '../exchange.js'
+import type { Step } from '../pipeline.js'
+import { redactSecrets } from '../redact-secrets.js'
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
+
+interface Claim {
+  owner: string
+  key: string
+}
+
+const claims = new WeakMap<Exchange, Claim>()
+
+function ownerOf(principal: Principal): string {
+  switch (principal.kind) {
+    case 'reseller_key':
+      return `reseller:${principal.resellerId}`
+    case 'org_key':
+      return `org:${principal.orgId}`
+    case 'user':
+      return `user:${principal.userId}`
+  }
+}
+
+/** The operation, its path parameters and the body as sent: what a reused key must repeat exactly. */
+function fingerprint(x: Exchange): string {
+  const { op, params } = x.request
+  return createHash('sha256')
+    .update(`${op.method} ${op.id} ${JSON.stringify(params ?? {})}\n`)
+    .update(x.bodyBytes ?? new Uint8Array())
+    .digest('hex')
+}
+
+/**
+ * Stripe-style `Idempotency-Key` on POST: the first request with a key owns it and its answer is
+ * stored (its secrets redacted: a replay never repeats a key or a webhook secret); a later one
+ * with the same key and request replays that answer, with a different request is 409. A client
+ * error is the answer and is stored; a failure on our side frees the key for a retry.
+ */
+export function idempotency(store: IdempotencyStore): Step {
+  return {
+    name: 'idempotency',
+    enter(x) {
+      const { op, idempotencyKey } = x.request
+      if (idempotencyKey === undefined || op.method !== 'post' || !op.idempotent) return
+      if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new ApiError('validation_error', 'Idempotency-Key must be 1–255 visible ASCII characters', { fields: { 'Idempotency-Key': 'is invalid' } })
+      }
+      const owner = ownerOf(x.principal!)
+      return store.claim(owner, idempotencyKey, fingerprint(x)).then((claim) => {
+        if (claim.kind === 'mismatch') throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request')
+        if (claim.kind === 'in_progress') throw new ApiError('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly')
+        if (claim.kind === 'replay') x.answer = { kind: 'replay', status: claim.status, json: claim.body }
+        else claims.set(x, { owner, key: idempotencyKey })
+      })
+    },
+    leave(x) {
+      const claim = claims.get(x)
+      if (!claim) return
+      const { answer, error } = x
+      if (answer?.kind === 'json') return store.complete(claim.owner, claim.key, answer.status, JSON.stringify(redactSecrets(x.op, answer.body)))
+      if (answer?.kind === 'file') return store.complete(claim.owner, claim.key, answer.status, 'null')
+      if (!answer && error instanceof ApiError && error.status < 500) {
+        return store.complete(claim.owner, claim.key, error.status, JSON.stringify(error.toEnvelope(x.request.meta.requestId)))
+      }
+      // A streamed answer is not kept, and a failure of ours is not an answer: the key is free again.
+      return store.release(claim.owner, claim.key)
+    },
+  }
+}

@@ -4,6 +4,7 @@ import type { KeyView } from '../keys/key-schema.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { keyRulesFromForm } from './key-rules-form.js'
 import { ConfirmPage } from './pages/confirm.js'
+import { ForRolePage } from './pages/for-role.js'
 import { KeysPage, revokeQuestion, RollPage, type MintedKey } from './pages/keys.js'
 
 type Ctx = Context<HttpEnv>
@@ -12,6 +13,10 @@ type Extra = { minted?: MintedKey; error?: string; notice?: string }
 /** The API keys page: list, mint (shown once), roll and revoke, all through the keys operations. */
 export function keyRoutes(kit: DashboardKit) {
   const page = async (c: Ctx, me: SignedIn, extra: Extra = {}, status = 200) => {
+    if (!kit.can(me, 'keys.list')) {
+      const needs = 'API keys are listed, minted and revoked with the admin scope.'
+      return kit.html(c, <ForRolePage me={me} title="API keys" current="/keys" needs={needs} error={extra.error} notice={extra.notice} />, status)
+    }
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
     const list = await kit.view<{ data: KeyView[]; next_cursor: string | null }>(c, me, 'keys.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
     // A page answering a POST shows /keys in the address bar, so reloading it is a plain GET.

@@ -3,6 +3,7 @@ import type { HttpEnv } from '../http/env.js'
 import type { DashboardKit } from './kit.js'
 import { Empty, Page } from './layout.js'
 import { AuditPage, type AuditRow } from './pages/audit.js'
+import { ForRolePage } from './pages/for-role.js'
 import { periods, UsagePage } from './pages/usage.js'
 import { summarizeUsage, type UsageRow } from './usage-chart.js'
 
@@ -21,10 +22,11 @@ export function usageRoutes(kit: DashboardKit) {
             </Page>,
           )
         }
+        if (!kit.can(me, 'usage.get')) return kit.html(c, <ForRolePage me={me} title="Usage" current="/usage" needs="Usage by key is read with the admin scope." />)
         const asked = Number(c.req.query('days'))
         const days = (periods as readonly number[]).includes(asked) ? asked : 30
         const usage = await kit.view<{ from: string; to: string; data: UsageRow[] }>(c, me, 'usage.get', { query: { days: String(days) } })
-        const audit = kit.has('audit_log.list') ? (await kit.view<{ data: AuditRow[] }>(c, me, 'audit_log.list', { query: { limit: '8' } })).data : null
+        const audit = kit.can(me, 'audit_log.list') ? (await kit.view<{ data: AuditRow[] }>(c, me, 'audit_log.list', { query: { limit: '8' } })).data : null
         return kit.html(c, <UsagePage me={me} days={days} usage={summarizeUsage(usage)} audit={audit} />)
       }),
     )
@@ -32,6 +34,7 @@ export function usageRoutes(kit: DashboardKit) {
     app.get(
       '/audit',
       kit.signedIn(async (c, me) => {
+        if (!kit.can(me, 'audit_log.list')) return kit.html(c, <ForRolePage me={me} title="Audit log" current="/audit" needs="The audit log is read with the admin scope." />)
         const action = (c.req.query('action') ?? '').trim().slice(0, 100)
         const cursor = c.req.query('cursor')
         try {

@@ -5,6 +5,7 @@ import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { Empty, Page } from './layout.js'
 import { ConfirmPage, type Question } from './pages/confirm.js'
 import { DeliveryPage, type Attempt } from './pages/delivery.js'
+import { ForRolePage, type EventRow } from './pages/for-role.js'
 import { deleteQuestion, rotateQuestion, WebhookPage, type Delivery } from './pages/webhook.js'
 import { WebhooksPage, type Hook } from './pages/webhooks.js'
 
@@ -14,11 +15,19 @@ type HookWithSecret = Hook & { secret: string }
 
 /**
  * Webhooks through the webhooks operations by id only (`webhooks.list`, `…get`, `…deliveries`, `…delivery_attempts`,
- * `…create`, `…update`, `…delete`, `…rotate_secret`, `…test`, `…retry_delivery`), so the page
+ * `…create`, `…update`, `…delete`, `…rotate_secret`, `…reveal_secret`, `…test`, `…retry_delivery`), so the page
  * follows whatever those operations allow; a deployment without them gets a plain notice.
  */
 export function webhookRoutes(kit: DashboardKit) {
+  /** A Member (`read`) sees the events webhooks carry, through `events.list`, and no endpoint or secret. */
+  const forRole = async (c: Ctx, me: SignedIn, error?: string, status = 200) => {
+    const events = kit.can(me, 'events.list') ? (await kit.view<{ data: EventRow[] }>(c, me, 'events.list', { query: { limit: '20' } })).data : undefined
+    const needs = 'Webhook endpoints, their deliveries and signing secrets are managed with the admin scope.'
+    return kit.html(c, <ForRolePage me={me} title="Webhooks" current="/webhooks" needs={needs} events={events} error={error} />, status)
+  }
+
   const listPage = async (c: Ctx, me: SignedIn, error?: string, status = 200) => {
+    if (!kit.can(me, 'webhooks.list')) return forRole(c, me, error, status)
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
     const hooks = await kit.view<{ data: Hook[]; next_cursor: string | null }>(c, me, 'webhooks.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
     const types = kit.has('webhooks.event_types') ? (await kit.view<{ data: { type: string; summary: string }[] }>(c, me, 'webhooks.event_types')).data : []
@@ -26,7 +35,9 @@ export function webhookRoutes(kit: DashboardKit) {
   }
 
   const hookPage = async (c: Ctx, me: SignedIn, id: string, extra: Extra = {}, status = 200) => {
-    // The secret comes with `webhooks.get`; it is rendered only when `extra.secret` asks for it.
+    if (!kit.can(me, 'webhooks.get')) return forRole(c, me, extra.error, status)
+    // `webhooks.get` answers the secret too (the API's contract); the page renders one only when
+    // `extra.secret` holds it: just created, rotated, or revealed through the audited operation.
     const { secret: _secret, ...hook } = await kit.view<HookWithSecret>(c, me, 'webhooks.get', { params: { id } })
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
     const deliveries = await kit.view<{ data: Delivery[]; next_cursor: string | null }>(c, me, 'webhooks.deliveries', { params: { id }, query: { limit: '50', ...(cursor ? { cursor } : {}) } })
@@ -108,9 +119,8 @@ export function webhookRoutes(kit: DashboardKit) {
       kit.limit,
       onHook('reveal the secret', async (c, me, id) => {
         if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins can see the signing secret')
-        // Reading the secret is worth a line in the audit log: it lets the reader forge deliveries.
-        const hook = await kit.view<HookWithSecret>(c, me, 'webhooks.get', { params: { id } })
-        await kit.deps.tx.auditWriter.write(kit.deps.db, me.principal, kit.meta(c), { orgId: me.session.orgId, action: 'webhook.secret_revealed', targetType: 'webhook', targetId: id })
+        // Its own operation, audited: reading the secret lets the reader forge deliveries.
+        const hook = await kit.act<HookWithSecret>(c, me, 'webhooks.reveal_secret', { params: { id } })
         return { secret: hook.secret }
       }),
     )

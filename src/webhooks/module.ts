@@ -9,6 +9,7 @@ import { listEventTypes } from './operations/list-event-types.js'
 import { listEvents } from './operations/list-events.js'
 import { listWebhooks } from './operations/list-webhooks.js'
 import { retryDelivery } from './operations/retry-delivery.js'
+import { revealSecret } from './operations/reveal-secret.js'
 import { rotateSecret } from './operations/rotate-secret.js'
 import { sendTest } from './operations/send-test.js'
 import { updateWebhook } from './operations/update-webhook.js'
@@ -17,7 +18,7 @@ import { WebhookSchema } from './schemas.js'
 export const webhooksModule = defineModule({
   name: 'webhooks',
   // event-types before {id}, so the static path wins the route.
-  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, listDeliveries, listAttempts, retryDelivery, sendTest, listEvents],
+  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, revealSecret, listDeliveries, listAttempts, retryDelivery, sendTest, listEvents],
   tags: [{ name: 'Webhooks', description: 'Signed deliveries (Standard Webhooks) retried for up to 24 hours, and the events they carry.' }],
   events: [
     {

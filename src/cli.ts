@@ -8,11 +8,7 @@ import { auditWriter } from './audit/audit-writer.js'
 import { DATABASE_KEY_CACHE_CHANNEL, publishOverRedis } from './auth/cache-invalidation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { KeyNotices } from './keys/key-notices.js'
-import { KeyService } from './keys/key-service.js'
-import { WebhookService } from './webhooks/webhook-service.js'
-import { KeyStore } from './keys/key-store.js'
-import { OrgStore } from './orgs/org-store.js'
-import { ResellerStore } from './resellers/reseller-store.js'
+import { buildServices } from './services.js'
 import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase, shutdownSchedule } from './server.js'
 import { coreDb, type DatabaseHandle } from './storage/db.js'
 
@@ -140,8 +136,7 @@ function operatorTransaction<T>(database: DatabaseHandle, orgId: string | null, 
 
 /** An organisation and a first key holding every scope, written and audited in one transaction. */
 export async function createOrganization(database: DatabaseHandle, config: PorticoConfig, name: string) {
-  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey: async () => {} }, () => [])
-  const orgs = new OrgStore(database.db)
+  const { keys, orgs } = buildServices({ database, config, modules: builtInModules() })
   const org = await orgs.create({ name })
   const { key } = await operatorTransaction(database, org.id, async (tx) => {
     await tx.audit({ action: 'organization.created', targetType: 'organization', targetId: org.id, details: { name } })
@@ -152,8 +147,8 @@ export async function createOrganization(database: DatabaseHandle, config: Porti
 
 /** A reseller and its first key holding every scope, written and audited in one transaction. */
 export async function createReseller(database: DatabaseHandle, config: PorticoConfig, name: string) {
-  const keys = new KeyService(new KeyStore(database.db), { org: config.keyPrefix, reseller: config.resellerKeyPrefix }, { invalidateKey: async () => {} }, () => [])
-  const resellers = new ResellerStore(database.db)
+  const { keys, resellers: service } = buildServices({ database, config, modules: builtInModules() })
+  const resellers = service.store
   return operatorTransaction(database, null, async (tx) => {
     const reseller = await resellers.createReseller(name, coreDb(tx.db))
     await tx.audit({ action: 'reseller.created', targetType: 'reseller', targetId: reseller.id, details: { name } })
@@ -168,7 +163,7 @@ export async function createReseller(database: DatabaseHandle, config: PorticoCo
  * Its organisations and their keys are left as they are.
  */
 export async function setResellerStatus(database: DatabaseHandle, config: PorticoConfig, id: string, status: 'active' | 'suspended') {
-  const resellers = new ResellerStore(database.db)
+  const resellers = buildServices({ database, config, modules: builtInModules() }).resellers.store
   const message = `owner:${id}`
   const result = await operatorTransaction(database, null, async (tx) => {
     const changed = await resellers.setResellerStatus(id, status, coreDb(tx.db))
@@ -234,7 +229,7 @@ async function worker(config: PorticoConfig, modules: PorticoModule[]): Promise<
   const outbox = new TransactionalOutbox()
   const dispatcher = createDispatcher({ db: database.db, dialect: database.dialect, log, config, outbox })
   // Events the worker itself records (webhook.disabled) fan out to the organisation's other endpoints.
-  outbox.onAppend(new WebhookService(database.db, config.webhooksAllowPrivate, () => [], () => dispatcher.nudge()).fanOut)
+  outbox.onAppend(buildServices({ database, config, modules: [...builtInModules(), ...modules], nudge: () => dispatcher.nudge() }).webhooks.fanOut)
   database.watchAvailability?.((up, err) => (up ? log.warn('database reachable again') : log.error({ err }, 'database unreachable; deliveries wait')))
   // Expiry notices, from the worker like deliveries: each sent once however many workers run.
   const notices = new KeyNotices({ db: database.db, outbox, auditWriter, log })

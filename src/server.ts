@@ -10,7 +10,7 @@ import { KeyCache } from './auth/key-cache.js'
 import { auditWriter } from './audit/audit-writer.js'
 import type { PorticoConfig } from './core/config.js'
 import type { Services } from './core/context.js'
-import type { LimitClassSpec, PorticoModule } from './core/module.js'
+import type { PorticoModule } from './core/module.js'
 import { OperationRegistry } from './core/operation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { createHttpApp, type RouteMount } from './http/app.js'
@@ -25,8 +25,6 @@ import { KeyImporter } from './keys/key-import.js'
 import { KeyNotices } from './keys/key-notices.js'
 import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
 import { leakReportRoutes } from './http/leak-report-route.js'
-import { KeyService } from './keys/key-service.js'
-import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
 import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
@@ -38,15 +36,10 @@ import { Dispatcher } from './webhooks/dispatcher.js'
 import { webhooksModule } from './webhooks/module.js'
 import { usageModule } from './usage/module.js'
 import { UsageRecorder } from './usage/usage-recorder.js'
-import { WebhookService } from './webhooks/webhook-service.js'
 import './webhooks/services.js'
 import { buildOpenApiDocument } from './openapi/document.js'
-import { OrgStore } from './orgs/org-store.js'
-import { MemberService } from './members/member-service.js'
 import { platformModule } from './platform/module.js'
 import { resellersModule } from './resellers/module.js'
-import { ResellerService } from './resellers/reseller-service.js'
-import { ResellerStore } from './resellers/reseller-store.js'
 import type { RateLimiter } from './ratelimit/limiter.js'
 import { MemoryRateLimiter } from './ratelimit/memory.js'
 import { RedisRateLimiter } from './ratelimit/redis.js'
@@ -60,8 +53,10 @@ import {
   type InvalidationChannel,
 } from './auth/cache-invalidation.js'
 import { Redis } from 'ioredis'
-import { defaultLimitClasses, LimitPolicies } from './ratelimit/policies.js'
+import { LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
+import { isCallable } from './runtime/steps/authorise.js'
+import { buildServices, limitClassesOf } from './services.js'
 import { pageContexts } from './pages/page-context.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { migrateToLatest } from './storage/migrate.js'
@@ -194,17 +189,6 @@ export function createDispatcher(deps: { db: DatabaseHandle['db']; dialect: Data
   })
 }
 
-/**
- * Portico's defaults, then the modules' classes (a module may tighten `send` or add its own), then
- * the deployer's (PORTICO_RATE_LIMITS): the last word wins.
- */
-function limitClassesOf(modules: PorticoModule[], deployer: LimitClassSpec[]): LimitClassSpec[] {
-  const byName = new Map(defaultLimitClasses.map((c) => [c.name, c]))
-  for (const m of modules) for (const c of m.limitClasses ?? []) byName.set(c.name, c)
-  for (const c of deployer) byName.set(c.name, c)
-  return [...byName.values()]
-}
-
 export async function migrate(database: DatabaseHandle, modules: PorticoModule[]): Promise<string[]> {
   return migrateToLatest(database.db, [porticoMigrations, ...modules.map((m) => m.migrations ?? {})])
 }
@@ -251,7 +235,6 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     if (up) log.warn('database reachable again')
     else log.error({ err }, 'database unreachable: requests that need it answer 503 service_unavailable; cached keys keep working')
   })
-  const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   // Imported keys' prefixes: read before serving, kept current over the invalidation channels.
   const importedPrefixes = new ImportedPrefixes()
@@ -260,26 +243,22 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
   const dispatcher = createDispatcher({ db, dialect, log, config, outbox })
-  const webhooks = new WebhookService(db, config.webhooksAllowPrivate, () => modules.flatMap((m) => m.events ?? []), () => dispatcher.nudge(), config.webhooksPerOrg)
-  outbox.onAppend(webhooks.fanOut)
-
-  const executorRef: { current?: OperationExecutor } = {}
-  const keyService = new KeyService(keyStore, prefixes, invalidation, () => policies.names(), (name) => (policies.has(name) ? policies.resolve(name, {}, {}) : undefined))
-  const memberService = new MemberService(db, config)
+  const built = buildServices({ database, config, modules, invalidation, nudge: () => dispatcher.nudge() })
+  outbox.onAppend(built.webhooks.fanOut)
+  const keyService = built.keys
+  // One store for the services, authentication and last-use writes.
+  const keyStore = keyService.store
+  const memberService = built.members
   const services: Services = {
-    keys: keyService,
+    keys: built.keys,
     keyImport: new KeyImporter(importedSync, () => [prefixes.org, prefixes.reseller]),
     keyNotices: new KeyNotices({ db, outbox, auditWriter, log }),
-    orgs: new OrgStore(db),
-    members: memberService,
-    // Suspension drops the organisation's cached keys so its next request sees the new status.
-    resellers: new ResellerService(new ResellerStore(db), keyService, memberService, invalidation),
-    webhooks,
+    orgs: built.orgs,
+    members: built.members,
+    resellers: built.resellers,
+    webhooks: built.webhooks,
     webhookDispatcher: dispatcher,
-    catalog: {
-      operations: () => registry.all(),
-      isCallable: (op, principal) => executorRef.current!.isCallable(op, principal),
-    },
+    catalog: { operations: () => registry.all(), isCallable },
   }
   const lastUsed = new LastUsedTracker(keyStore, log)
   const usage = new UsageRecorder(db, log)
@@ -308,7 +287,6 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     idempotency,
     observers,
   })
-  executorRef.current = executor
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
   // Fail-open serves without Redis (counting in-process), so Redis down leaves the instance ready.

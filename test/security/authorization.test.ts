@@ -123,7 +123,7 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
     expect(failures).toEqual([])
   })
 
-  it("dashboard forms: an Owner's are accepted, a Member's are refused and write nothing", async () => {
+  it("dashboard forms: an Owner's are accepted, a Member's are refused and write nothing", { timeout: 300_000 }, async () => {
     const pages = (await shippedModules()).flatMap((m) => m.pages ?? []).map((p) => p.path)
     const routes = organisationRoutes(dashboardRoutes(world.server, pages)).filter((r) => r.method === 'POST')
     expect(missingDashboardFixtures(routes), 'dashboard routes the matrices cannot call').toEqual([])

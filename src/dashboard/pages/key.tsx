@@ -117,6 +117,10 @@ export const KeyPage: FC<KeyPageProps> = ({ me, k, limits, error, notice }) => (
       <dt>Status</dt>
       <dd>
         <span class={`badge ${k.status}`}>{k.status}</span>
+        {k.status === 'revoked' && k.revoked_reason === 'leaked' ? (
+          <span class="muted"> leaked: a secret-scanning report found it in public, so Portico revoked it at once</span>
+        ) : null}
+        {k.imported ? <span class="muted"> imported from another system: it works with its original plaintext</span> : null}
       </dd>
       <dt>Scopes</dt>
       <dd>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployment, engines, type Deployment, type TestServer } from '../../test/harness.js'
+import { CreditStore } from './credits/credit-store.js'
 
 const DAY = 86_400_000
 
@@ -79,11 +80,33 @@ describe.each(engines)('key expiry notices (%s)', (engine) => {
     expect(await about(revoked.id, 'api_key.expired')).toEqual([])
   })
 
+  it('sends api_key.credits_low once when credits fall below 10% of the amount set, and again only for a new balance', async () => {
+    const key = (await a.api('POST', '/keys', { key: org.key, body: { name: 'Metered', credits: { remaining: 10 } } })).body
+    expect(key.credits).toMatchObject({ remaining: 10 })
+    await scanBoth(Date.now())
+    const low = async () => (await events('api_key.credits_low')).filter((e) => e.data.key.id === key.id)
+    expect(await low()).toHaveLength(0)
+    // Spent as the credit meters spend: the store's one atomic statement (9 of the 10).
+    expect(await new CreditStore(a.portico.database.db).take(key.id, 9, 9, Date.now(), null)).toMatchObject({ taken: 9, remaining: 1 })
+    await scanBoth(Date.now())
+    expect(await low()).toHaveLength(0) // 1 of 10 is not under 10%
+    expect(await new CreditStore(a.portico.database.db).take(key.id, 1, 1, Date.now(), null)).toMatchObject({ remaining: 0 })
+    await scanBoth(Date.now())
+    const sent = await low()
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.data).toMatchObject({ key: { id: key.id, prefix: key.prefix }, base: 10 })
+    expect((sent[0]!.data as unknown as { remaining: number }).remaining).toBe(0)
+    // A new balance is not low: nothing more until it runs low in its turn.
+    expect((await a.api('PATCH', `/keys/${key.id}`, { key: org.key, body: { credits: { remaining: 1000 } } })).status).toBe(200)
+    await scanBoth(Date.now())
+    expect(await low()).toHaveLength(1)
+  })
+
   it('publishes the notice events for webhooks (OpenAPI and the event-type list)', async () => {
     const types = (await a.api('GET', '/webhooks/event-types', { key: org.key })).body
     const names = JSON.stringify(types)
-    for (const t of ['api_key.expiring', 'api_key.expired', 'api_key.leaked']) expect(names).toContain(t)
+    for (const t of ['api_key.expiring', 'api_key.expired', 'api_key.credits_low', 'api_key.leaked']) expect(names).toContain(t)
     const doc = await (await fetch(`${a.url}/api/v1/openapi.json`)).json()
-    for (const t of ['api_key.expiring', 'api_key.expired', 'api_key.leaked']) expect(Object.keys(doc.webhooks)).toContain(t)
+    for (const t of ['api_key.expiring', 'api_key.expired', 'api_key.credits_low', 'api_key.leaked']) expect(Object.keys(doc.webhooks)).toContain(t)
   })
 })

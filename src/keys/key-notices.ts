@@ -3,6 +3,7 @@ import type { AnyDb } from '../core/context.js'
 import { z } from '../core/schema.js'
 import { runInTransaction, systemMeta, type TransactionDeps } from '../core/transaction.js'
 import { coreDb, type CoreDb } from '../storage/db.js'
+import { refillPeriod } from './credits/refill-period.js'
 import { KeySchema, toKeyView } from './key-schema.js'
 import type { KeyRow } from './key-store.js'
 
@@ -21,6 +22,11 @@ export const ExpiringEventSchema = z.object({
   expires_in: z.enum(['7d', '1d']).openapi({ description: 'Which notice this is: 7 days or 1 day before `key.expires_at`.' }),
 })
 export const ExpiredEventSchema = z.object({ key: KeySchema })
+export const CreditsLowEventSchema = z.object({
+  key: KeySchema,
+  remaining: z.number().int().openapi({ description: 'Credits left when the worker looked.' }),
+  base: z.number().int().openapi({ description: 'The last refill, or the amount last set: `remaining` is under 10% of it.' }),
+})
 
 interface Due {
   row: KeyRow
@@ -34,7 +40,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * Notices about organisation keys, sent by the worker (the process that runs the webhook
- * dispatcher): `api_key.expiring` 7 days and 1 day before `expires_at`, and `api_key.expired`.
+ * dispatcher): `api_key.expiring` 7 days and 1 day before `expires_at`, `api_key.expired`, and
+ * `api_key.credits_low`.
  * Each is sent once however many workers scan: the event is appended in the transaction that
  * inserts the notice's row into `key_notices`, whose primary key (key, kind) lets only one
  * transaction insert it. A notice whose moment the key was created inside (a key minted to expire
@@ -91,12 +98,64 @@ export class KeyNotices {
       .orderBy('expires_at')
       .limit(BATCH)
       .execute()
-    if (rows.length === 0) return 0
+    return (await this.#expiry(rows, at)) + (await this.#credits(at))
+  }
+
+  async #marks(ids: string[]): Promise<Set<string>> {
     const sent = new Set<string>()
-    for (let i = 0; i < rows.length; i += 500) {
-      const marks = await this.#db.selectFrom('key_notices').select(['key_id', 'kind']).where('key_id', 'in', rows.slice(i, i + 500).map((r) => r.id)).execute()
+    for (let i = 0; i < ids.length; i += 500) {
+      const marks = await this.#db.selectFrom('key_notices').select(['key_id', 'kind']).where('key_id', 'in', ids.slice(i, i + 500)).execute()
       for (const m of marks) sent.add(`${m.key_id}:${m.kind}`)
     }
+    return sent
+  }
+
+  /**
+   * `api_key.credits_low`: remaining under 10% of the last refill or the amount set, once per
+   * balance: per refill period and per setting of it (`version`), so a key refilled, or given new
+   * credits, can run low again. A balance whose refill is due counts as refilled.
+   */
+  async #credits(at: number): Promise<number> {
+    const day = refillPeriod('daily', at)
+    const month = refillPeriod('monthly', at)
+    const rows = await this.#db
+      .selectFrom('api_key_credits')
+      .innerJoin('api_keys', 'api_keys.id', 'api_key_credits.key_id')
+      .selectAll('api_keys')
+      .select([
+        'api_key_credits.remaining as credits_remaining',
+        'api_key_credits.base as credits_base',
+        'api_key_credits.version as credits_version',
+        'api_key_credits.period as credits_period',
+      ])
+      .where('api_keys.owner_type', '=', 'org')
+      .where((eb) => eb(eb('api_key_credits.remaining', '*', 10), '<', eb.ref('api_key_credits.base')))
+      .where((eb) =>
+        eb.or([
+          eb('api_key_credits.refill_amount', 'is', null),
+          eb.and([eb('api_key_credits.refill_interval', '=', 'daily'), eb('api_key_credits.period', '>=', day)]),
+          eb.and([eb('api_key_credits.refill_interval', '=', 'monthly'), eb('api_key_credits.period', '>=', month)]),
+        ]),
+      )
+      .where((eb) => eb.or([eb('api_keys.revoked_at', 'is', null), eb('api_keys.revoked_at', '>', iso(at))]))
+      .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', iso(at))]))
+      .limit(BATCH)
+      .execute()
+    if (rows.length === 0) return 0
+    const sent = await this.#marks(rows.map((r) => r.id))
+    let count = 0
+    for (const { credits_remaining, credits_base, credits_version, credits_period, ...row } of rows) {
+      const kind = `credits_low:${credits_version}:${credits_period}`
+      if (sent.has(`${row.id}:${kind}`)) continue
+      const due: Due = { row, kind, skipped: [], event: { type: 'api_key.credits_low', data: { key: toKeyView(row), remaining: Number(credits_remaining), base: Number(credits_base) } } }
+      if (await this.#send(due, at)) count++
+    }
+    return count
+  }
+
+  async #expiry(rows: KeyRow[], at: number): Promise<number> {
+    if (rows.length === 0) return 0
+    const sent = await this.#marks(rows.map((r) => r.id))
     let count = 0
     for (const row of rows) {
       const due = this.#due(row, at, (kind) => sent.has(`${row.id}:${kind}`))

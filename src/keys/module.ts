@@ -1,7 +1,7 @@
 import { defineModule } from '../core/module.js'
 import { z } from '../core/schema.js'
 import { KeySchema } from './key-schema.js'
-import { ExpiredEventSchema, ExpiringEventSchema } from './key-notices.js'
+import { CreditsLowEventSchema, ExpiredEventSchema, ExpiringEventSchema } from './key-notices.js'
 import { LeakedEventSchema } from './leak-reports.js'
 import { keyOperations } from './operations/index.js'
 
@@ -24,5 +24,10 @@ export const keysModule = defineModule({
     },
     { type: 'api_key.expiring', summary: 'An API key expires in 7 days, or in 1 day (`expires_in`); sent once each', schema: ExpiringEventSchema },
     { type: 'api_key.expired', summary: 'An API key reached its expiry; sent once', schema: ExpiredEventSchema },
+    {
+      type: 'api_key.credits_low',
+      summary: "An API key's remaining credits fell below 10% of its last refill or the amount set; sent once per refill or setting",
+      schema: CreditsLowEventSchema,
+    },
   ],
 })

@@ -4,6 +4,9 @@ import { checksumMatches, KEY_MAX_LENGTH, parseKeyShape } from '../keys/key-form
 import type { CoreDb } from '../storage/db.js'
 import type { KeyCacheInvalidation } from './cache-invalidation.js'
 
+/** Imported prefixes are at least this long (the import refuses shorter ones). */
+const HEAD = 4
+
 /** The longest plaintext of an imported key that is hashed and looked up. */
 export const IMPORTED_KEY_MAX_LENGTH = 512
 
@@ -11,12 +14,17 @@ export const IMPORTED_KEY_MAX_LENGTH = 512
  * The display prefixes of imported keys, held in memory. A token that fails Portico's offline
  * format check is looked up in the database only when it starts with one of them (and is no
  * longer than IMPORTED_KEY_MAX_LENGTH), so random strings are still refused without a query.
- * Prefixes are grouped by length: a check costs one slice and one set look-up per distinct
- * length, not one per imported key.
+ * A check first looks up the token's first four characters among the prefixes' (most tokens
+ * that are no key stop there); then prefixes are grouped by length: one slice and one set look-up
+ * per distinct length, not one per imported key.
  */
 export class ImportedPrefixes {
   readonly #byLength = new Map<number, Set<string>>()
   #lengths: number[] = []
+  /** The first HEAD characters of every prefix: most tokens that are no key are refused on this one look-up. */
+  readonly #heads = new Set<string>()
+  /** A prefix shorter than HEAD was added (the API refuses them; a hand-made row might not): no head check. */
+  #short = false
 
   get size(): number {
     let n = 0
@@ -31,11 +39,14 @@ export class ImportedPrefixes {
       this.#lengths = [...this.#byLength.keys()].sort((a, b) => a - b)
     }
     set.add(prefix)
+    if (prefix.length < HEAD) this.#short = true
+    else this.#heads.add(prefix.slice(0, HEAD))
   }
 
   /** Whether `token` may be an imported key: it starts with a remembered prefix. */
   matches(token: string): boolean {
-    if (token.length > IMPORTED_KEY_MAX_LENGTH) return false
+    if (token.length > IMPORTED_KEY_MAX_LENGTH || this.#lengths.length === 0) return false
+    if (!this.#short && !this.#heads.has(token.slice(0, HEAD))) return false
     for (const length of this.#lengths) {
       if (length > token.length) break
       if (this.#byLength.get(length)!.has(token.slice(0, length))) return true

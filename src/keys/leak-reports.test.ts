@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { engines, startServer, type TestServer } from '../../test/harness.js'
 import { createReseller } from '../cli.js'
@@ -29,12 +30,14 @@ describe.each(engines)('leak reports (%s)', (engine) => {
   const stranger = keyPair()
   const identifier = 'bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c'
   let dir: string
+  /** Everything the server logs, at debug level. */
+  const logs: string[] = []
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-leaks-'))
     const file = path.join(dir, 'keys.json')
     fs.writeFileSync(file, JSON.stringify({ public_keys: [{ key_identifier: identifier, key: scanner.publicPem, is_current: true }] }))
-    server = await startServer({ engine, env: { PORTICO_LEAK_REPORT_KEYS: file, PORTICO_AUTH_FAILURES_PER_MINUTE: '1000' } })
+    server = await startServer({ engine, env: { PORTICO_LEAK_REPORT_KEYS: file, PORTICO_AUTH_FAILURES_PER_MINUTE: '1000' }, logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }) })
     org = await server.createOrg('Leaky')
   })
   afterAll(async () => {
@@ -88,6 +91,10 @@ describe.each(engines)('leak reports (%s)', (engine) => {
       const dump = JSON.stringify(await db.selectFrom(table as 'events').selectAll().execute())
       for (const key of [victim.key, imported, reseller.key]) expect(dump).not.toContain(key)
     }
+
+    // Nor in anything the server logged.
+    for (const key of [victim.key, imported, reseller.key]) expect(logs.join('\n')).not.toContain(key)
+    expect(logs.join('\n')).toContain('/platform/leaked-keys')
 
     // Reported again: still a true positive, nothing to revoke twice.
     const again = await report(body, signed(body, scanner.privateKey, identifier))

@@ -167,7 +167,18 @@ export interface FirstRunTable {
   used_at: string | null
 }
 
+export interface AccountLinksTable {
+  token_hash: string
+  kind: 'password_reset' | 'first_owner'
+  user_id: string | null
+  org_id: string | null
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 export interface CoreTables {
+  account_links: AccountLinksTable
   usage_daily: UsageDailyTable
   sessions: SessionsTable
   first_run: FirstRunTable

@@ -8,6 +8,7 @@ import { webhookAttemptsMigration } from './007-webhook-attempts.js'
 import { invitationsMigration } from './008-invitations.js'
 import { keyDepthMigration } from './009-key-depth.js'
 import { keyImportNoticesMigration } from './010-key-import-notices.js'
+import { accountLinksMigration } from './012-account-links.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const porticoMigrations: Record<string, Migration> = {
   '008-invitations': invitationsMigration,
   '009-key-depth': keyDepthMigration,
   '010-key-import-notices': keyImportNoticesMigration,
+  '012-account-links': accountLinksMigration,
 }

@@ -38,6 +38,9 @@ import { usageModule } from './usage/module.js'
 import { UsageRecorder } from './usage/usage-recorder.js'
 import './webhooks/services.js'
 import { buildOpenApiDocument } from './openapi/document.js'
+import { AccountLinks } from './members/account-links.js'
+import { createMailer } from './mail/mailer.js'
+import './mail/services.js'
 import { platformModule } from './platform/module.js'
 import { resellersModule } from './resellers/module.js'
 import type { RateLimiter } from './ratelimit/limiter.js'
@@ -249,7 +252,9 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   // One store for the services, authentication and last-use writes.
   const keyStore = keyService.store
   const memberService = built.members
+  const mail = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log })
   const services: Services = {
+    mail,
     keys: built.keys,
     keyImport: new KeyImporter(importedSync, () => [prefixes.org, prefixes.reseller]),
     keyNotices: new KeyNotices({ db, outbox, auditWriter, log }),
@@ -311,6 +316,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     members: memberService,
     sessions: new SessionStore(db),
     firstRun,
+    accountLinks: new AccountLinks(db, { db, outbox, auditWriter }, config),
+    mail,
     limiter,
     idempotency,
     tx: { db, outbox, auditWriter },
@@ -334,7 +341,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     log,
     trustProxy: config.trustProxy,
     pages: modules.flatMap((m) => m.pages ?? []),
-    pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config }),
+    pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config, mail }),
     mounts,
   })
 
@@ -406,6 +413,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       await usage.stop()
       await limiter.close()
       if (shared) await Promise.all([shared.client, shared.subscriber, shared.limiter].map(closeRedis))
+      mail.close()
       await database.close()
     },
   }

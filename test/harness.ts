@@ -188,3 +188,4 @@ export async function deployment(engine: Engine): Promise<Deployment> {
     },
   }
 }
+export { startSmtpServer, type ReceivedMail } from './smtp-server.js'

@@ -56,6 +56,10 @@ export interface PorticoConfig {
    * right (each proxy appends the address it was reached from); 0 takes the socket's address.
    */
   trustProxy: number
+  /** `smtp://` or `smtps://` server Portico sends its e-mail through; unset, it sends none. */
+  smtpUrl: string | undefined
+  /** The sender of that e-mail. */
+  mailFrom: string
 }
 
 type Env = Record<string, string | undefined>
@@ -153,6 +157,29 @@ function parseLimitClasses(value: string | undefined): LimitClassSpec[] {
   })
 }
 
+/** Never echoed back: it may hold the SMTP password. */
+function parseSmtpUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    throw new ConfigError('PORTICO_SMTP_URL', 'is not a valid URL (expected smtp://user:password@host:587 or smtps://…:465)')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('PORTICO_SMTP_URL', 'expected an smtp:// or smtps:// URL')
+  if (!url.hostname) throw new ConfigError('PORTICO_SMTP_URL', 'names no host')
+  return value.trim()
+}
+
+/** `Name <address>` or a bare address; one line, so it cannot add headers. */
+function parseMailFrom(value: string | undefined): string {
+  const v = value?.trim() || 'Portico <portico@localhost>'
+  if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(v)) {
+    throw new ConfigError('PORTICO_MAIL_FROM', `expected an address or "Name <address>", got "${v}"`)
+  }
+  return v
+}
+
 export function loadConfig(env: Env = process.env): PorticoConfig {
   const port = parseInteger('PORT', env.PORT, 3000, 0, 65535)
   const host = env.HOST?.trim() || '127.0.0.1'
@@ -194,5 +221,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     keepAliveTimeoutSeconds: parseInteger('PORTICO_KEEP_ALIVE_TIMEOUT', env.PORTICO_KEEP_ALIVE_TIMEOUT, 65, 1, 3600),
     shutdownTimeoutSeconds: parseInteger('PORTICO_SHUTDOWN_TIMEOUT', env.PORTICO_SHUTDOWN_TIMEOUT, 10, 2, 600),
     trustProxy: parseTrustProxy(env.PORTICO_TRUST_PROXY),
+    smtpUrl: parseSmtpUrl(env.PORTICO_SMTP_URL),
+    mailFrom: parseMailFrom(env.PORTICO_MAIL_FROM),
   }
 }

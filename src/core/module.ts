@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import type { Logger } from 'pino'
 import type { ZodType } from 'zod'
 import type { AnyDb, TransactionScope } from './context.js'
+import type { Mailer } from './mail.js'
 import type { Operation } from './operation.js'
 
 export interface EventTypeSpec {
@@ -41,6 +42,8 @@ export interface PageContext {
    * writes for anonymous visitors answers 429 with `Retry-After` when one is spent.
    */
   spend(quotas: PageQuota[]): Promise<PageAdmission>
+  /** Portico's e-mail (PORTICO_SMTP_URL); `mail.configured` is false when there is none. */
+  mail: Mailer
   /** Whether the organisation is suspended: its public pages then answer that it is unavailable. */
   isSuspended(orgId: string): Promise<boolean>
   /** One transaction on the organisation's behalf; 403 `organization_suspended` (nothing written) while it is suspended. */

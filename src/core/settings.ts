@@ -56,6 +56,10 @@ export interface PorticoSettings {
   metricsToken?: string
   /** PORTICO_WEBHOOKS_PER_ORG (20): webhook endpoints one organisation may have. */
   webhooksPerOrg?: number
+  /** PORTICO_SMTP_URL: `smtp://user:password@host:587` or `smtps://…`; unset, Portico sends no e-mail. */
+  smtpUrl?: string
+  /** PORTICO_MAIL_FROM (`Portico <portico@localhost>`): the sender of that e-mail. */
+  mailFrom?: string
 }
 
 /** The environment variable behind each setting. */
@@ -83,6 +87,8 @@ export const settingVariables = {
   shutdownTimeoutSeconds: 'PORTICO_SHUTDOWN_TIMEOUT',
   metricsToken: 'PORTICO_METRICS_TOKEN',
   webhooksPerOrg: 'PORTICO_WEBHOOKS_PER_ORG',
+  smtpUrl: 'PORTICO_SMTP_URL',
+  mailFrom: 'PORTICO_MAIL_FROM',
 } as const satisfies Record<keyof PorticoSettings, string>
 
 type Setting = keyof PorticoSettings

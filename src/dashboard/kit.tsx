@@ -11,7 +11,9 @@ import { allScopes } from '../core/scopes.js'
 import type { TransactionDeps } from '../core/transaction.js'
 import type { HttpEnv } from '../http/env.js'
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js'
+import type { AccountLinks } from '../members/account-links.js'
 import type { MemberService } from '../members/member-service.js'
+import type { Mailer } from '../mail/mailer.js'
 import type { RateLimiter } from '../ratelimit/limiter.js'
 import type { DecodedBody, RequestBody } from '../runtime/exchange.js'
 import type { OperationExecutor } from '../runtime/execute-operation.js'
@@ -28,6 +30,8 @@ export interface DashboardDeps {
   members: MemberService
   sessions: SessionStore
   firstRun: FirstRun
+  accountLinks: AccountLinks
+  mail: Mailer
   limiter: RateLimiter
   idempotency: IdempotencyStore
   tx: TransactionDeps

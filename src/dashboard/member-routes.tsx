@@ -3,14 +3,16 @@ import type { AnyDb, TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import { runInTransaction } from '../core/transaction.js'
 import type { HttpEnv } from '../http/env.js'
+import { accountMail } from '../members/account-mail.js'
 import { roles, type MemberView, type Role } from '../members/member-service.js'
+import type { MailMessage } from '../mail/mailer.js'
 import { coreDb } from '../storage/db.js'
 import { formText, looksLikeEmail, type DashboardKit, type SignedIn } from './kit.js'
 import { ConfirmPage } from './pages/confirm.js'
 import { MembersPage, removeQuestion } from './pages/members.js'
 
 type Ctx = Context<HttpEnv>
-type Extra = { link?: { email: string; url: string | null }; error?: string; notice?: string }
+type Extra = { link?: { email: string; url: string | null; emailed?: boolean }; error?: string; notice?: string; mail?: MailMessage }
 
 
 /**
@@ -31,7 +33,16 @@ export function memberRoutes(kit: DashboardKit) {
     try {
       if (!me.canManage) throw new ApiError('insufficient_scope', 'Only Owners and Admins manage members')
       kit.assertWritable(me)
-      const extra = await runInTransaction(kit.deps.tx, me.principal, kit.meta(c), me.session.orgId, fn)
+      const { mail, ...extra } = await runInTransaction(kit.deps.tx, me.principal, kit.meta(c), me.session.orgId, fn)
+      // Once committed, the link goes to the person's mailbox; without SMTP (or if it fails) it is shown here instead.
+      if (mail && extra.link && kit.deps.mail.configured) {
+        try {
+          await kit.deps.mail.send(mail)
+          extra.link = { ...extra.link, emailed: true }
+        } catch (error) {
+          extra.error = `${error instanceof Error ? error.message : String(error)}; copy the link below to them instead.`
+        }
+      }
       return await page(c, me, extra, extra.link ? 201 : 200)
     } catch (error) {
       const { message, status } = kit.failure(error)
@@ -78,7 +89,12 @@ export function memberRoutes(kit: DashboardKit) {
           if (role === 'owner' && me.session.role !== 'owner') throw new ApiError('insufficient_scope', 'Only an Owner can add another Owner')
           const done = await members.provision(tx, me.session.orgId, { email, name, role }, me.session.email)
           // Only what was typed: whether the person is known elsewhere, and as whom, stays theirs.
-          return { link: { email, url: done.kind === 'created' ? done.setupUrl : null } }
+          const from = { orgName: me.org.name, invitedBy: me.session.email }
+          const mail =
+            done.kind === 'created'
+              ? accountMail.setupLink(email, { ...from, url: done.setupUrl })
+              : accountMail.invitation(email, { ...from, url: `${kit.deps.urls.publicUrl}/invitations` })
+          return { link: { email, url: done.kind === 'created' ? done.setupUrl : null }, mail }
         }),
       ),
     )
@@ -108,7 +124,7 @@ export function memberRoutes(kit: DashboardKit) {
           if (member.status !== 'invited') throw new ApiError('conflict', `${member.email} has already chosen a password`)
           const link = await members.reissueSetupLink(tx, me.session.orgId, member.user_id)
           await tx.audit({ action: 'member.setup_link_issued', targetType: 'user', targetId: member.user_id, details: { email: member.email } })
-          return { link: { email: member.email, url: link.url } }
+          return { link: { email: member.email, url: link.url }, mail: accountMail.setupLink(member.email, { orgName: me.org.name, invitedBy: me.session.email, url: link.url }) }
         }),
       ),
     )

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Hono } from 'hono'
 import type { HttpEnv } from '../http/env.js'
+import { accountRoutes } from './account-routes.js'
 import { aiRoutes } from './ai-routes.js'
 import { authRoutes } from './auth-routes.js'
 import { invitationRoutes } from './invitation-routes.js'
@@ -31,7 +32,7 @@ const assets: Record<string, { type: string; body: Uint8Array<ArrayBuffer> }> = 
 /** The web dashboard: server-rendered pages that call the same operations as the API, as the signed-in user. */
 export function dashboardRoutes(deps: DashboardDeps) {
   const kit = new DashboardKit(deps)
-  const mounts = [authRoutes(kit), invitationRoutes(kit), keyRoutes(kit), keyPageRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit)]
+  const mounts = [authRoutes(kit), accountRoutes(kit), invitationRoutes(kit), keyRoutes(kit), keyPageRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit)]
 
   return function mountDashboard(app: Hono<HttpEnv>): void {
     app.get(`${ASSETS}/:file`, (c) => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { AnyDb } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
+import type { Mailer } from '../core/mail.js'
 import type { PageAdmission, PageContext, PageQuota } from '../core/module.js'
 import { parseRateLimits } from '../keys/key-store.js'
 import type { RateLimiter, RateLimitRequest } from '../ratelimit/limiter.js'
@@ -17,6 +18,7 @@ export interface PageContextDeps {
   policies: LimitPolicies
   /** Read at use: the base URL may be settled only once the server listens. */
   urls: { readonly publicUrl: string }
+  mail: Mailer
 }
 
 const suspended = () => new ApiError('organization_suspended', 'The organisation is suspended')
@@ -53,6 +55,7 @@ export function pageContexts(deps: PageContextDeps): (requestId: string, clientI
     dialect: deps.dialect,
     publicUrl: deps.urls.publicUrl,
     log: deps.log,
+    mail: deps.mail,
     requestId,
     clientIp,
     spend: (quotas) => spend(deps, quotas),

@@ -29,6 +29,9 @@ export const LoginPage: FC<{ csrf: string; error?: string | undefined; email?: s
         Sign in
       </button>
     </form>
+    <p>
+      <a href="/forgot">Forgot your password?</a>
+    </p>
   </Page>
 )
 

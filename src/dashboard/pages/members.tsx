@@ -18,7 +18,7 @@ interface MembersPageProps {
   /** Invitations sent to people who already have a Portico account, waiting for their answer. */
   invited?: Pick<InvitationsTable, 'id' | 'email' | 'name' | 'role' | 'created_at' | 'expires_at'>[]
   /** A one-time setup link just issued: shown in this answer only. */
-  link?: { email: string; url: string | null } | undefined
+  link?: { email: string; url: string | null; emailed?: boolean } | undefined
   error?: string | undefined
   notice?: string | undefined
   location?: string | undefined
@@ -34,7 +34,12 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], l
       {link ? (
         <div class="card reveal" role="status">
           <h2>Invitation for {link.email}</h2>
-          {link.url ? (
+          {link.emailed ? (
+            <p>
+              {link.url ? 'A one-time link to choose a password (valid for 7 days) was e-mailed to' : 'The invitation was e-mailed to'} {link.email}.
+              {link.url ? null : ' They become a member once they accept it while signed in.'}
+            </p>
+          ) : link.url ? (
             <>
               <p class="warn">Send them this one-time link (valid for 7 days) to choose a password. It is not shown again.</p>
               <CopyField id="invite-link" label="Invitation link" value={link.url} primary />

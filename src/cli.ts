@@ -1,123 +1,214 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type PorticoConfig } from './core/config.js'
-import type { TransactionScope } from './core/context.js'
 import type { PorticoModule } from './core/module.js'
 import { allScopes } from './core/scopes.js'
-import { runInTransaction, systemMeta } from './core/transaction.js'
 import { auditWriter } from './audit/audit-writer.js'
 import { DATABASE_KEY_CACHE_CHANNEL, publishOverRedis } from './auth/cache-invalidation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { KeyNotices } from './keys/key-notices.js'
 import { buildServices } from './services.js'
+import { addUser, ownerLink, resetLink, withArticle } from './cli/accounts.js'
+import { commandHelp, USAGE } from './cli/help.js'
+import { operatorTransaction, Refused } from './cli/operator.js'
+import { isConnectionError } from './storage/connection-errors.js'
 import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase, shutdownSchedule } from './server.js'
 import { coreDb, type DatabaseHandle } from './storage/db.js'
-
-const USAGE = `Usage: portico <command>
-
-  start                      serve the API and dashboard
-  migrate                    apply database migrations and exit
-  worker                     run only the webhook dispatcher (with PORTICO_IN_PROCESS_WORKER=0 on the API)
-  org create --name <name>   create an organisation and print its first key (all scopes) once
-  reseller create --name <name>
-                             create a reseller and print its first rsk_ key (all scopes) once
-  reseller suspend --id <id> / reseller resume --id <id>
-                             refuse or allow again the reseller's own keys (its organisations keep working)
-
-Configuration comes from the environment (PORT, HOST, DATABASE_URL, REDIS_URL, …); see the README.`
 
 export interface CliOptions {
   modules?: PorticoModule[]
   env?: Record<string, string | undefined>
   out?: (line: string) => void
+  err?: (line: string) => void
 }
 
-/** Runs one CLI command; returns the process exit code (start resolves only on shutdown). */
+const EXIT = { ok: 0, refused: 1, usage: 64, unavailable: 69, internal: 70, config: 78 } as const
+
+/** A mistake in how a command was called: one line, then where to read more; exit 64. */
+class UsageError extends Error {}
+
+/** Parses a command's options strictly; `--help` is always accepted. */
+function parseOptions<T extends Record<string, { type: 'string' | 'boolean' }>>(command: string, args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: { ...spec, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values
+  } catch (error) {
+    // parseArgs says e.g. "Unknown option '--nmae'. To specify a positional argument starting with a '-', …": its first sentence.
+    const first = (error instanceof Error ? error.message : String(error)).split(/\. |\n/)[0]!.replace(/\.$/, '')
+    throw new UsageError(`portico ${command}: ${first}`)
+  }
+}
+
+function required(command: string, values: Record<string, unknown>, name: string): string {
+  const value = values[name]
+  if (typeof value !== 'string' || !value.trim()) throw new UsageError(`portico ${command}: --${name} is required`)
+  return value.trim()
+}
+
+/** Runs one CLI command; returns the process exit code (start resolves only on shutdown). Never throws. */
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
   const out = options.out ?? ((line: string) => process.stdout.write(line + '\n'))
-  const err = (line: string) => process.stderr.write(line + '\n')
-  let config: PorticoConfig
+  const err = options.err ?? ((line: string) => process.stderr.write(line + '\n'))
+  const [command, sub] = argv
+  const help = commandHelp[command ?? '']
   try {
-    config = loadConfig(options.env ?? process.env)
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      const topic = command === 'help' && sub ? commandHelp[sub] : undefined
+      if (command === 'help' && sub && !topic) throw new UsageError(`portico help: no command "${sub}"`)
+      out(topic ?? USAGE)
+      return command === undefined ? EXIT.usage : EXIT.ok
+    }
+    if (!help) throw new UsageError(`portico: unknown command "${command}"`)
+    if (argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+      out(help)
+      return EXIT.ok
+    }
+    const config = loadConfig(options.env ?? process.env)
+    return await runCommand(argv, config, options.modules ?? [], out, err)
   } catch (error) {
+    if (error instanceof UsageError) {
+      err(error.message)
+      err(help && command !== undefined ? `Run "portico ${command} --help" for its usage.` : 'Run "portico help" for the list of commands.')
+      return EXIT.usage
+    }
     if (error instanceof ConfigError) {
       err(`portico: bad configuration: ${error.message}`)
-      return 78
+      return EXIT.config
     }
-    throw error
+    if (error instanceof Refused) {
+      err(`portico ${command}${sub && !sub.startsWith('-') ? ` ${sub}` : ''}: ${error.message}`)
+      return EXIT.refused
+    }
+    const unavailable = describeUnavailable(error, options.env ?? process.env)
+    if (unavailable) {
+      err(`portico ${command}: ${unavailable}`)
+      return EXIT.unavailable
+    }
+    err(`portico ${command}: unexpected failure: ${oneLine(error)}`)
+    return EXIT.internal
   }
-  const modules = options.modules ?? []
+}
+
+const oneLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!
+
+/** A port in use, an address that is not this machine's, a database that does not answer: one sentence each. */
+function describeUnavailable(error: unknown, env: Record<string, string | undefined>): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code
+  const syscall = (error as { syscall?: unknown } | undefined)?.syscall
+  const where = `${env.HOST?.trim() || '127.0.0.1'}:${env.PORT?.trim() || '3000'}`
+  if (code === 'EADDRINUSE') return `cannot listen on ${where}: the port is already in use (set PORT to another, or stop what holds it)`
+  if (code === 'EACCES' && syscall === 'listen') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges; set PORT)`
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: that address is not one of this machine's (set HOST, e.g. 127.0.0.1 or 0.0.0.0)`
+  if ((code === 'ENOTFOUND' || code === 'EAI_AGAIN') && syscall === 'getaddrinfo' && (error as { hostname?: string }).hostname === env.HOST?.trim()) {
+    return `cannot listen on ${where}: HOST is not an address or a name this machine resolves (set HOST, e.g. 127.0.0.1 or 0.0.0.0)`
+  }
+  if (isConnectionError(error)) return `the database cannot be reached (${oneLine(error)}); check DATABASE_URL and that the server is running`
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_BUSY') return `the SQLite database cannot be used (${oneLine(error)}); check DATABASE_URL`
+  return undefined
+}
+
+async function runCommand(argv: string[], config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [command, sub] = argv
+  const allModules = [...builtInModules(), ...modules]
+  /** Opens the database, applies migrations, runs `fn`, closes it. */
+  const withMigrated = (fn: (database: DatabaseHandle) => Promise<number>) =>
+    withDatabase(config, async (database) => {
+      await migrate(database, allModules)
+      return fn(database)
+    })
+  const subcommand = (names: string[]) => {
+    if (sub === undefined || sub.startsWith('-')) throw new UsageError(`portico ${command}: which one? ${names.join(', ')}`)
+    if (!names.includes(sub)) throw new UsageError(`portico ${command}: unknown subcommand "${sub}" (expected ${names.join(' or ')})`)
+    return sub
+  }
   switch (command) {
     case 'start':
+      parseOptions('start', argv.slice(1), {})
       return start(config, modules, out)
     case 'worker':
+      parseOptions('worker', argv.slice(1), {})
       return worker(config, modules)
     case 'migrate':
+      parseOptions('migrate', argv.slice(1), {})
       return withDatabase(config, async (database) => {
-        const applied = await migrate(database, [...builtInModules(), ...modules])
+        const applied = await migrate(database, allModules)
         out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
         return 0
       })
     case 'org': {
-      if (sub !== 'create') break
-      const { values } = parseArgs({ args: argv.slice(2), options: { name: { type: 'string' } } })
-      const name = values.name?.trim()
-      if (!name) {
-        err('portico org create: --name is required')
-        return 64
+      if (subcommand(['create', 'list']) === 'list') {
+        parseOptions('org list', argv.slice(2), {})
+        return withMigrated(async (database) => {
+          const orgs = await coreDb(database.db).selectFrom('organizations').select(['id', 'name', 'status']).orderBy('created_at').orderBy('id').execute()
+          if (orgs.length === 0) out('no organisations yet (portico org create --name <name>)')
+          for (const o of orgs) out(`${o.id}  ${o.status.padEnd(9)}  ${o.name}`)
+          return 0
+        })
       }
-      return withDatabase(config, async (database) => {
-        await migrate(database, [...builtInModules(), ...modules])
+      const values = parseOptions('org create', argv.slice(2), { name: { type: 'string' }, force: { type: 'boolean' } })
+      const name = required('org create', values, 'name')
+      if (name.length > 100) throw new UsageError('portico org create: --name is at most 100 characters')
+      return withMigrated(async (database) => {
+        const same = await coreDb(database.db).selectFrom('organizations').select('id').where('name', '=', name).orderBy('created_at').execute()
+        if (same.length > 0 && !values.force) {
+          throw new Refused(`an organisation named "${name}" already exists (${same.map((o) => o.id).join(', ')}); add --force to create another one with the same name`)
+        }
+        if (same.length > 0) err(`warning: "${name}" is now the name of ${same.length + 1} organisations`)
         const { org, key } = await createOrganization(database, config, name)
         out(`organization: ${org.id} (${org.name})`)
         out(`api key (shown once, store it now): ${key}`)
+        out(`dashboard: portico setup-link --org ${org.id} prints the one-time link that creates its Owner`)
+        return 0
+      })
+    }
+    case 'user': {
+      subcommand(['create'])
+      const values = parseOptions('user create', argv.slice(2), { org: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } })
+      const input = { orgId: required('user create', values, 'org'), email: required('user create', values, 'email'), role: required('user create', values, 'role'), name: values.name }
+      return withMigrated(async (database) => {
+        const done = await addUser(database, config, input)
+        out(`user: ${done.userId} (${done.email}) is now ${withArticle(input.role)} of ${done.orgName}`)
+        if (done.kind === 'created') out(`one-time link to choose a password (until ${done.expiresAt}): ${done.setupUrl}`)
+        else out('an existing account: no link; they sign in with their own password (portico setup-link --email prints a reset link)')
+        return 0
+      })
+    }
+    case 'setup-link': {
+      const values = parseOptions('setup-link', argv.slice(1), { org: { type: 'string' }, email: { type: 'string' } })
+      if (Boolean(values.org) === Boolean(values.email)) throw new UsageError('portico setup-link: give either --org <id> or --email <address>')
+      return withMigrated(async (database) => {
+        if (values.org) {
+          const link = await ownerLink(database, config, values.org.trim())
+          out(`one-time link that creates the first Owner of ${link.orgName} (until ${link.expiresAt}): ${link.url}`)
+        } else {
+          const link = await resetLink(database, config, values.email!)
+          out(`one-time password-reset link for ${link.email} (until ${link.expiresAt}): ${link.url}`)
+        }
         return 0
       })
     }
     case 'reseller': {
-      if (sub === 'suspend' || sub === 'resume') {
-        const { values } = parseArgs({ args: argv.slice(2), options: { id: { type: 'string' } } })
-        const id = values.id?.trim()
-        if (!id) {
-          err(`portico reseller ${sub}: --id is required`)
-          return 64
-        }
-        return withDatabase(config, async (database) => {
-          await migrate(database, [...builtInModules(), ...modules])
-          const result = await setResellerStatus(database, config, id, sub === 'suspend' ? 'suspended' : 'active')
-          if (!result) {
-            err(`portico reseller ${sub}: no reseller ${id}`)
-            return 1
-          }
+      const action = subcommand(['create', 'suspend', 'resume'])
+      if (action === 'suspend' || action === 'resume') {
+        const values = parseOptions(`reseller ${action}`, argv.slice(2), { id: { type: 'string' } })
+        const id = required(`reseller ${action}`, values, 'id')
+        return withMigrated(async (database) => {
+          const result = await setResellerStatus(database, config, id, action === 'suspend' ? 'suspended' : 'active')
+          if (!result) throw new Refused(`no reseller ${id}`)
           out(`reseller: ${result.row.id} (${result.row.name}) is ${result.row.status}${result.changed ? '' : ' already'}`)
           if (!result.broadcast) out('running instances see it within PORTICO_KEY_CACHE_TTL (no Redis or PostgreSQL to tell them now)')
           return 0
         })
       }
-      if (sub !== 'create') break
-      const { values } = parseArgs({ args: argv.slice(2), options: { name: { type: 'string' } } })
-      const name = values.name?.trim()
-      if (!name) {
-        err('portico reseller create: --name is required')
-        return 64
-      }
-      return withDatabase(config, async (database) => {
-        await migrate(database, [...builtInModules(), ...modules])
+      const values = parseOptions('reseller create', argv.slice(2), { name: { type: 'string' } })
+      const name = required('reseller create', values, 'name')
+      return withMigrated(async (database) => {
         const { reseller, key } = await createReseller(database, config, name)
         out(`reseller: ${reseller.id} (${reseller.name})`)
         out(`reseller key (shown once, store it now): ${key}`)
         return 0
       })
     }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      out(USAGE)
-      return command === undefined ? 64 : 0
   }
-  err(`portico: unknown command "${argv.join(' ')}"\n\n${USAGE}`)
-  return 64
+  throw new UsageError(`portico: unknown command "${command}"`)
 }
 
 async function withDatabase(config: PorticoConfig, fn: (database: DatabaseHandle) => Promise<number>): Promise<number> {
@@ -127,11 +218,6 @@ async function withDatabase(config: PorticoConfig, fn: (database: DatabaseHandle
   } finally {
     await database.close()
   }
-}
-
-/** A change made by the operator at the command line: audited with no principal, from `local`. */
-function operatorTransaction<T>(database: DatabaseHandle, orgId: string | null, fn: (tx: TransactionScope) => Promise<T>): Promise<T> {
-  return runInTransaction({ db: database.db, outbox: new TransactionalOutbox(), auditWriter }, null, systemMeta(), orgId, fn)
 }
 
 /** An organisation and a first key holding every scope, written and audited in one transaction. */
@@ -180,10 +266,18 @@ async function start(config: PorticoConfig, modules: PorticoModule[], out: (line
   const log = createLogger(config)
   const portico = await createPortico({ config, modules, logger: log })
   await portico.start()
-  const { url } = await portico.listen()
+  let url: string
+  try {
+    url = (await portico.listen()).url
+  } catch (error) {
+    // Nothing was served: stop what start() began, then say why in one line (runCli).
+    await portico.close({ idleAfterMs: 0 }).catch(() => {})
+    throw error
+  }
   out(`Portico listening on ${url}  (dashboard ${url}/ · API ${url}/api/v1 · reference ${url}/reference)`)
   const setup = await portico.firstRunLink()
   if (setup) out(`No organisation yet. Set up Portico (this link works once): ${setup}`)
+  else for (const org of await ownerless(portico.database)) out(`${org.name} has no Owner yet: portico setup-link --org ${org.id} prints the link that creates one`)
   await untilSignal(config, log)
   return portico.close().then(
     () => 0,
@@ -192,6 +286,20 @@ async function start(config: PorticoConfig, modules: PorticoModule[], out: (line
       return 1
     },
   )
+}
+
+/** Organisations nobody can sign in to (made with `org create`, say), a few at most. */
+async function ownerless(database: DatabaseHandle) {
+  const db = coreDb(database.db)
+  return db
+    .selectFrom('organizations')
+    .select(['id', 'name'])
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('memberships').select('user_id').whereRef('memberships.org_id', '=', 'organizations.id').where('memberships.role', '=', 'owner'))),
+    )
+    .orderBy('created_at')
+    .limit(3)
+    .execute()
 }
 
 /**

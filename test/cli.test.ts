@@ -99,6 +99,6 @@ describe('portico CLI', () => {
   it('prints usage for an unknown command and fails', () => {
     const res = cli(['frobnicate'])
     expect(res.code).not.toBe(0)
-    expect(res.stderr).toContain('Usage: portico')
+    expect(res.stderr).toContain('unknown command "frobnicate"')
   })
 })

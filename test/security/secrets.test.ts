@@ -7,7 +7,8 @@
  * by GET /webhooks/{id}) in their endpoint's row only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createReseller } from '../../src/cli.js'
+import { ownerLink, resetLink } from '../../src/cli/accounts.js'
+import { createOrganization, createReseller } from '../../src/cli.js'
 import { loadConfig } from '../../src/core/config.js'
 import { startChildServer, type ChildServer } from '../child-server.js'
 import { createTestDatabase, engines, type TestDatabase } from '../harness.js'
@@ -17,8 +18,31 @@ import { Coverage } from './coverage.js'
 import { dumpDatabase } from './database-dump.js'
 import { callTool } from './doorways.js'
 
-type Kind = 'organisation key' | 'reseller key' | 'dashboard session' | 'setup link' | 'signing link' | 'embed token' | 'direct link' | 'webhook secret' | 'first-run link'
-const kinds: Kind[] = ['organisation key', 'reseller key', 'dashboard session', 'setup link', 'signing link', 'embed token', 'direct link', 'webhook secret', 'first-run link']
+type Kind =
+  | 'organisation key'
+  | 'reseller key'
+  | 'dashboard session'
+  | 'setup link'
+  | 'signing link'
+  | 'embed token'
+  | 'direct link'
+  | 'webhook secret'
+  | 'first-run link'
+  | 'owner link'
+  | 'reset link'
+const kinds: Kind[] = [
+  'organisation key',
+  'reseller key',
+  'dashboard session',
+  'setup link',
+  'signing link',
+  'embed token',
+  'direct link',
+  'webhook secret',
+  'first-run link',
+  'owner link',
+  'reset link',
+]
 
 /** Where a token may be stored: its kind's own column, when the contract needs it back in plaintext. */
 const storedOnPurpose: Partial<Record<Kind, string[]>> = { 'webhook secret': ['webhook_endpoints.secret', 'webhook_endpoints.previous_secret'] }
@@ -108,6 +132,23 @@ describe.each(engines)('secrets in logs and in the database (%s)', (engine) => {
     const again = new Visitor(server.url)
     expect((await again.signIn('olive@secrets.example', 'a long owner password')).status).toBe(303)
     keep('dashboard session', again.cookies.get('portico_session'))
+
+    // The operator's links: the first Owner of an organisation made at the command line, and a password reset.
+    const operatorConfig = loadConfig({ DATABASE_URL: db.url, PORTICO_PUBLIC_URL: server.url })
+    const bare = await createOrganization(db.handle, operatorConfig, 'Bare Org')
+    keep('organisation key', bare.key)
+    const ownerUrl = (await ownerLink(db.handle, operatorConfig, bare.org.id)).url
+    keep('owner link', lastSegment(ownerUrl))
+    const bo = new Visitor(server.url)
+    await bo.get(ownerUrl)
+    expect((await bo.post(ownerUrl, { name: 'Bo', email: 'bo@secrets.example', password: 'bo has a long password' })).status).toBe(303)
+    keep('dashboard session', bo.cookies.get('portico_session'))
+    const resetUrl = (await resetLink(db.handle, operatorConfig, 'olive@secrets.example')).url
+    keep('reset link', lastSegment(resetUrl))
+    const olive = new Visitor(server.url)
+    await olive.get(resetUrl)
+    expect((await olive.post(resetUrl, { password: 'olive resets hers' })).status).toBe(303)
+    keep('dashboard session', olive.cookies.get('portico_session'))
 
     // Signing links, an embed token and a direct link, each opened and used as a recipient would.
     const file_base64 = Buffer.from(await makePdf(1)).toString('base64')

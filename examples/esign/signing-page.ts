@@ -1,6 +1,7 @@
 import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { loadFile } from './documents.js'
 import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
+import { noticeCompleted } from './mail.js'
 import { findByToken, recordAnswer, type SigningTarget } from './signing.js'
 
 /**
@@ -31,6 +32,7 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
   try {
     const after = await ctx.transaction(recipient.org_id, (tx) => recordAnswer(tx, target, action, name))
     ctx.log.info({ document_id: loaded.doc.id, recipient_id: recipient.id, action, status: after.doc.status }, `recipient ${action === 'sign' ? 'signed' : 'declined'}`)
+    noticeCompleted(ctx, after)
     const title = escapeHtml(loaded.doc.title)
     if (action === 'decline') return htmlPage('Declined', `<h1 class="bad">You declined to sign</h1><p>${title}</p><p class="muted">The sender will see that you declined.</p>`, { embed })
     const next = after.doc.status === 'COMPLETED' ? 'Everyone has signed: the document is complete.' : 'Waiting for the other signers.'

@@ -1,5 +1,6 @@
 import { defineOperation, orgIdOf, z } from '../../../src/index.js'
-import { logSigningLinks, view } from '../documents.js'
+import { view } from '../documents.js'
+import { deliverSigningLinks } from '../mail.js'
 import { DocumentSchema, TemplateIdParams } from '../schemas.js'
 import { generateFromTemplate, loadTemplate } from '../templates.js'
 
@@ -28,7 +29,7 @@ export const generateDocument = defineOperation({
       const template = await loadTemplate(tx.db, orgId, input.id)
       return generateFromTemplate(tx, template, input.title ?? template.title, input.recipients ?? [], ctx.publicUrl)
     })
-    logSigningLinks(ctx.log, sent)
+    deliverSigningLinks({ log: ctx.log, mail: ctx.services.mail, db: ctx.db }, sent)
     return view(sent.loaded, sent.links)
   },
 })

@@ -62,6 +62,11 @@ export interface OperationSpec<
    * method and path only. Over MCP and the dashboard the stream holds the JSON of the arguments.
    */
   rawBody?: boolean
+  /**
+   * Body fields that are alternatives, of which a request gives exactly one (`['file',
+   * 'file_base64']`): checked before the handler runs, published as a `oneOf` in OpenAPI.
+   */
+  exactlyOneOf?: string[]
   /** Accepted request body encodings; default `['json']` when a body is declared. */
   bodyTypes?: BodyType[]
   /** Body size cap in bytes; default 1 MB for JSON, 10 MB (plus form overhead) for multipart. */
@@ -122,6 +127,9 @@ export function defineOperation<
   }
   const names = [spec.params, spec.query, spec.body].flatMap((s) => (s ? Object.keys(s.shape) : []))
   const dup = names.find((n, i) => names.indexOf(n) !== i)
+  for (const alt of spec.exactlyOneOf ?? []) {
+    if (!spec.body || !(alt in spec.body.shape)) throw new Error(`operation ${spec.id}: exactlyOneOf names "${alt}", which is not a body field`)
+  }
   if (dup) throw new Error(`operation ${spec.id}: input name "${dup}" appears twice across params, query and body`)
   if (spec.cost !== undefined && !(Number.isInteger(spec.cost) && spec.cost >= 0 && spec.cost <= 1_000_000)) {
     throw new Error(`operation ${spec.id}: cost must be a whole number of credits from 0 to 1000000`)

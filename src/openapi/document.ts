@@ -1,4 +1,5 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi'
+import { getOpenApiMetadata, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi'
+import type { ZodObject, ZodType } from 'zod'
 import type { EventTypeSpec } from '../core/module.js'
 import type { Operation } from '../core/operation.js'
 import { z } from '../core/schema.js'
@@ -22,6 +23,45 @@ const rateLimitHeaders = {
   'Portico-Credits-Remaining': { description: 'For a key with a credit balance: what is left after this request.', schema: { type: 'integer' as const } },
   'X-Request-Id': { description: 'Echoes a well-formed client id, otherwise a new one.', schema: { type: 'string' as const } },
 }
+
+/** The component every event-type name refers to (`EventsField`): its `enum` is filled in from the declared events. */
+export const EVENT_TYPE_COMPONENT = 'EventType'
+/** The component of an event as `GET /events` lists it: a `oneOf` on `type`, one variant per declared event. */
+export const EVENT_COMPONENT = 'Event'
+
+const mediaTypes = { json: 'application/json', multipart: 'multipart/form-data' } as const
+
+/** `document.completed` → `DocumentCompletedEvent`. */
+const eventComponentName = (type: string) => `${type.replace(/(^|[._-])([a-z0-9])/g, (_, _sep: string, ch: string) => ch.toUpperCase())}Event`
+
+const unwrapOptional = (schema: ZodType): ZodType => ((schema as { def?: { type?: string } }).def?.type === 'optional' ? (schema as unknown as { unwrap(): ZodType }).unwrap() : schema)
+
+/**
+ * The request body of each encoding an operation accepts. With `exactlyOneOf`, one variant per
+ * alternative, that one required and the others absent; a file upload (`format: binary`) is an
+ * alternative only in multipart, since JSON cannot carry one.
+ */
+function bodyContent(op: Operation): Record<string, { schema: ZodType }> {
+  const content: Record<string, { schema: ZodType }> = {}
+  if (!op.body) return content
+  const body = op.body as ZodObject
+  for (const type of op.bodyTypes) {
+    const alternatives = (op.exactlyOneOf ?? []).filter((name) => type === 'multipart' || getOpenApiMetadata(body.shape[name] as never)?.format !== 'binary')
+    if (alternatives.length === 0) {
+      content[mediaTypes[type]] = { schema: body }
+      continue
+    }
+    const variants = alternatives.map((alt) => {
+      const others = Object.fromEntries((op.exactlyOneOf ?? []).filter((name) => name !== alt).map((name) => [name, true as const]))
+      return body.omit(others as never).extend({ [alt]: unwrapOptional(body.shape[alt] as ZodType) })
+    })
+    content[mediaTypes[type]] = { schema: variants.length === 1 ? variants[0]! : z.union(variants as [ZodObject, ZodObject, ...ZodObject[]]) }
+  }
+  return content
+}
+
+/** A body is required when an empty one would not validate (a field is required, or alternatives must be chosen). */
+const bodyRequired = (op: Operation) => Boolean(op.body) && ((op.exactlyOneOf?.length ?? 0) > 0 || !op.body!.safeParse({}).success)
 
 /** OpenAPI 3.1 derived from the same declarations that serve the API: it cannot drift from them. */
 export function buildOpenApiDocument(input: DocumentInput): object {
@@ -54,8 +94,6 @@ export function buildOpenApiDocument(input: DocumentInput): object {
     const success = op.fileOutput
       ? { description: 'The file.', content: { [op.fileOutput]: { schema: { type: 'string' as const, format: 'binary' } } } }
       : { description: op.summary, headers: rateLimitHeaders, content: { 'application/json': { schema: op.output } } }
-    const bodyContent: Record<string, { schema: typeof op.body }> = {}
-    if (op.body) for (const type of op.bodyTypes) bodyContent[type === 'json' ? 'application/json' : 'multipart/form-data'] = { schema: op.body }
     const headers =
       op.method === 'post' && op.idempotent
         ? z.object({
@@ -85,13 +123,17 @@ export function buildOpenApiDocument(input: DocumentInput): object {
         ...(op.params ? { params: op.params } : {}),
         ...(op.query ? { query: op.query } : {}),
         ...(headers ? { headers } : {}),
-        ...(op.body ? { body: { required: false, content: bodyContent as never } } : {}),
+        ...(op.body ? { body: { required: bodyRequired(op), content: bodyContent(op) as never } } : {}),
       },
       responses: { [String(op.status)]: success, ...errorResponsesFor(op) },
     })
   }
 
   for (const event of input.events) {
+    registry.register(
+      eventComponentName(event.type),
+      z.object({ id: z.uuid(), object: z.literal('event'), type: z.literal(event.type), timestamp: z.string().openapi({ format: 'date-time' }), data: event.schema }),
+    )
     registry.registerWebhook({
       method: 'post',
       path: event.type,
@@ -114,7 +156,7 @@ export function buildOpenApiDocument(input: DocumentInput): object {
 
   const generator = new OpenApiGeneratorV31(registry.definitions)
   const limits = input.limitClasses.map((c) => `\`${c.name}\` ${c.limit} per ${c.windowSeconds} s`).join(', ')
-  return generator.generateDocument({
+  const document = generator.generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Portico API',
@@ -129,4 +171,46 @@ export function buildOpenApiDocument(input: DocumentInput): object {
     servers: [{ url: `${input.publicUrl}/api/v1` }],
     tags: input.tags,
   })
+  return withDeclaredEvents(withOneOfBodies(document, input.operations), input.events)
+}
+
+type Document = ReturnType<OpenApiGeneratorV31['generateDocument']>
+
+/** Alternatives are exclusive: the union a body of alternatives becomes is a `oneOf`, not an `anyOf`. */
+function withOneOfBodies(document: Document, operations: Operation[]): Document {
+  for (const op of operations) {
+    if (!op.exactlyOneOf?.length) continue
+    const content = (document.paths?.[op.path]?.[op.method]?.requestBody as { content?: Record<string, { schema?: Record<string, unknown> }> } | undefined)?.content ?? {}
+    for (const media of Object.values(content)) {
+      if (media.schema?.anyOf) {
+        media.schema = { oneOf: media.schema.anyOf }
+      }
+    }
+  }
+  return document
+}
+
+/**
+ * Event-type names as an `enum` of the declared events (and `*`, every event), and an event as a
+ * discriminated union on `type` whose `data` is that event's schema.
+ */
+function withDeclaredEvents(document: Document, events: EventTypeSpec[]): Document {
+  const schemas = (document.components ??= {}).schemas ?? (document.components.schemas = {})
+  if (schemas[EVENT_TYPE_COMPONENT]) {
+    schemas[EVENT_TYPE_COMPONENT] = {
+      ...(schemas[EVENT_TYPE_COMPONENT] as object),
+      type: 'string',
+      enum: ['*', ...events.map((e) => e.type)],
+      description: 'An event type (see `GET /webhooks/event-types`), or `*` for every event.',
+    }
+  }
+  if (schemas[EVENT_COMPONENT] && events.length > 0) {
+    const mapping = Object.fromEntries(events.map((e) => [e.type, `#/components/schemas/${eventComponentName(e.type)}`]))
+    schemas[EVENT_COMPONENT] = {
+      description: 'An event; `data` is the schema of its `type`.',
+      oneOf: Object.values(mapping).map(($ref) => ({ $ref })),
+      discriminator: { propertyName: 'type', mapping },
+    }
+  }
+  return document
 }

@@ -124,6 +124,12 @@ export function validateInput(op: Operation, raw: RawInput): Record<string, unkn
       Object.assign(fields, failure.fields)
     }
   }
+  const alternatives = op.exactlyOneOf ?? []
+  if (!failure && alternatives.length > 0 && alternatives.filter((name) => out[name] !== undefined).length !== 1) {
+    const rule = `give exactly one of ${alternatives.join(' or ')}`
+    failure = new ApiError('validation_error', `${alternatives[0]} is required: ${rule}`)
+    fields[alternatives[0]!] = rule
+  }
   if (failure) {
     const [first, message] = Object.entries(fields)[0]!
     throw new ApiError('validation_error', `${first} ${message}`, { fields })

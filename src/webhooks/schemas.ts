@@ -1,13 +1,19 @@
 import { z, Timestamp, Uuid, isoTimestamp } from '../core/schema.js'
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js'
 
+/**
+ * An event-type name. OpenAPI lists the declared events (and `*`) as its `enum`, so a typed client
+ * refuses a name that does not exist; validation answers which ones are unknown.
+ */
+export const EventTypeName = z.string().min(1).max(100).openapi('EventType')
+
 export const WebhookSchema = z
   .object({
     id: Uuid,
     object: z.literal('webhook_endpoint'),
     url: z.string(),
     description: z.string(),
-    events: z.array(z.string()),
+    events: z.array(EventTypeName),
     enabled: z.boolean(),
     disabled_reason: z.string().nullable(),
     created_at: Timestamp,

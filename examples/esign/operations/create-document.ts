@@ -28,6 +28,7 @@ export const createDocumentOp = defineOperation({
     'Send `multipart/form-data` (`file=@contract.pdf`, `title`, `recipients[0][name]`, `recipients[0][email]`, `recipients[0][role]`) ' +
     'or JSON `{title, file_base64, recipients?}`. The file must be a real PDF of at most 10 MB; anything else is refused and nothing is stored.',
   scope: 'draft',
+  exactlyOneOf: ['file', 'file_base64'],
   bodyTypes: ['multipart', 'json'],
   // Room for a 10 MB PDF in base64 (about 13.4 MB) and the rest of the JSON; the 10 MB cap on the
   // file itself is checked once decoded.
@@ -41,9 +42,7 @@ export const createDocumentOp = defineOperation({
   output: DocumentSchema,
   errors: ['payload_too_large'],
   handler: async (input, ctx) => {
-    if ((input.file === undefined) === (input.file_base64 === undefined)) {
-      throw new ApiError('validation_error', 'file is required: upload it as file, or send file_base64', { fields: { file: 'give exactly one of file or file_base64' } })
-    }
+    // exactlyOneOf: the request carries file or file_base64, never both or neither.
     const upload = input.file
       ? { ...(await checkedUpload(input.file.bytes, 'file')), fileName: input.file.filename || `${input.title.slice(0, 80)}.pdf` }
       : { ...(await checkedUpload(decodeBase64(input.file_base64!), 'file_base64')), fileName: `${input.title.slice(0, 80)}.pdf` }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployment, engines, startServer, type Deployment, type TestServer } from '../../test/harness.js'
+import { callTool } from '../../test/security/doorways.js'
 import { createReseller } from '../cli.js'
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -28,7 +29,7 @@ describe.each(engines)('key import over HTTP (%s)', (engine) => {
     return { calls, restore: () => void (store.findByHash = original) }
   }
 
-  it('imports one key that then authenticates with its original plaintext', async () => {
+  it('imports one key that then authenticates with its original plaintext, over REST and MCP', async () => {
     const plain = foreignKey()
     const res = await server.api('POST', '/keys/import', { key: org.key, body: { hash: sha256(plain), prefix: 'sk_live_', name: 'From the old system', scopes: ['read', 'admin'] } })
     expect(res.status, res.text).toBe(201)
@@ -40,6 +41,11 @@ describe.each(engines)('key import over HTTP (%s)', (engine) => {
     // The X-API-Key header too, and a second request served from the cache.
     const again = await server.api('GET', '/keys', { headers: { 'x-api-key': plain } })
     expect(again.status).toBe(200)
+    // MCP, through the same guard: the tool answers for the imported key.
+    const tool = await callTool(server.url, plain, 'platform.health', {})
+    expect(tool.res.status, tool.text).toBe(200)
+    expect(tool.text).toContain(res.body.id)
+    expect(tool.json?.result?.isError).toBeFalsy()
     // A similar token that was never imported is unknown.
     expect((await server.api('GET', '/health', { key: foreignKey() })).body.error.code).toBe('invalid_api_key')
   })

@@ -26,6 +26,8 @@ import { KeyNotices } from './keys/key-notices.js'
 import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
 import { leakReportRoutes } from './http/leak-report-route.js'
 import { LastUsedTracker } from './keys/last-used.js'
+import { CreditStore } from './keys/credits/credit-store.js'
+import { DatabaseCreditMeter, MemoryCreditMeter, type CreditMeter } from './keys/credits/credit-meter.js'
 import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
 import { mcpRoutes } from './mcp/mcp-routes.js'
@@ -246,7 +248,11 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const outbox = new TransactionalOutbox()
   const metrics = new Metrics()
   const dispatcher = createDispatcher({ db, dialect, log, config, outbox })
-  const built = buildServices({ database, config, modules, invalidation, nudge: () => dispatcher.nudge() })
+  // One process on a SQLite file spends credits from memory, taken from the file in blocks;
+  // instances sharing PostgreSQL spend each one in the database.
+  const creditStore = new CreditStore(db)
+  const credits: CreditMeter = dialect === 'sqlite' ? new MemoryCreditMeter(creditStore, log) : new DatabaseCreditMeter(creditStore)
+  const built = buildServices({ database, config, modules, invalidation, nudge: () => dispatcher.nudge(), heldCredits: (keyId, version, period) => credits.held(keyId, version, period) })
   outbox.onAppend(built.webhooks.fanOut)
   const keyService = built.keys
   // One store for the services, authentication and last-use writes.
@@ -291,6 +297,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     guard,
     idempotency,
     observers,
+    credits,
   })
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
@@ -411,6 +418,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       for (const m of modules) await m.stop?.()
       await lastUsed.stop()
       await usage.stop()
+      await credits.close()
       await limiter.close()
       if (shared) await Promise.all([shared.client, shared.subscriber, shared.limiter].map(closeRedis))
       mail.close()

@@ -30,6 +30,8 @@ export interface ServiceOptions {
   invalidation?: KeyInvalidation & OwnerInvalidation
   /** Wakes the webhook dispatcher when an event is fanned out; nothing to wake without one. */
   nudge?: () => void
+  /** Credits a serving process holds for a key and has not spent (MemoryCreditMeter): part of the balances it shows. */
+  heldCredits?: (keyId: string, version: number, period: string) => number
 }
 
 export interface PorticoServices {
@@ -50,7 +52,14 @@ export function buildServices(options: ServiceOptions): PorticoServices {
   const invalidation = options.invalidation ?? noInvalidation
   const policies = new LimitPolicies(limitClassesOf(modules, config.rateLimitClasses))
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
-  const keys = new KeyService(new KeyStore(db), prefixes, invalidation, () => policies.names(), (name) => (policies.has(name) ? policies.resolve(name, {}, {}) : undefined))
+  const keys = new KeyService(
+    new KeyStore(db),
+    prefixes,
+    invalidation,
+    () => policies.names(),
+    (name) => (policies.has(name) ? policies.resolve(name, {}, {}) : undefined),
+    options.heldCredits,
+  )
   const members = new MemberService(db, config)
   const events = modules.flatMap((m) => m.events ?? [])
   return {

@@ -5,6 +5,7 @@ import { parseRateLimits, parseScopes, type KeyStore, type KeyWithOwner, type Ra
 import type { AdmissionPlan, Caller } from './caller.js'
 import type { ImportedPrefixes } from './imported-prefixes.js'
 import { parseMeta } from '../keys/key-schema.js'
+import { keyRulesOf, type KeyRules } from '../keys/key-rules.js'
 import type { KeyCache } from './key-cache.js'
 
 /** A key that authenticated: the caller the pipeline works with, and the row it came from. */
@@ -23,6 +24,8 @@ class VerifiedKey implements Authenticated {
   readonly keyLimits: Record<string, RateLimitOverride>
   readonly orgLimits: Record<string, RateLimitOverride>
   readonly plans = new Map<string, AdmissionPlan>()
+  readonly orgId: string | null
+  readonly rules: KeyRules
   readonly revokedAt: number
   readonly expiresAt: number
 
@@ -31,6 +34,8 @@ class VerifiedKey implements Authenticated {
     this.bucket = key.id
     this.keyLimits = parseRateLimits(key.rate_limits)
     this.orgLimits = parseRateLimits(key.org_rate_limits)
+    this.orgId = key.org_id
+    this.rules = keyRulesOf(key)
     this.revokedAt = key.revoked_at === null ? Infinity : Date.parse(key.revoked_at)
     this.expiresAt = key.expires_at === null ? Infinity : Date.parse(key.expires_at)
   }

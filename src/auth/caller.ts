@@ -1,6 +1,7 @@
 import type { Principal } from '../core/principal.js'
 import type { RateLimitOverride } from '../keys/key-store.js'
 import type { RateLimitRequest } from '../ratelimit/limiter.js'
+import type { KeyRules } from '../keys/key-rules.js'
 
 /** What to count for one operation class, worked out once per caller and class. */
 export interface AdmissionPlan {
@@ -21,6 +22,10 @@ export interface Caller {
   readonly orgLimits: Readonly<Record<string, RateLimitOverride>>
   /** Admission plans by operation class, filled on first use and kept as long as the caller is. */
   readonly plans: Map<string, AdmissionPlan>
+  /** The organisation whose shared rate-limit pools also count this caller's requests (org keys). */
+  readonly orgId?: string | null
+  /** A key's own rules (IP allow-list, credit balance); absent for a dashboard session. */
+  readonly rules?: KeyRules
 }
 
 const NO_LIMITS: Readonly<Record<string, RateLimitOverride>> = Object.freeze(Object.create(null) as Record<string, RateLimitOverride>)

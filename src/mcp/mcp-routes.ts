@@ -2,6 +2,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { AuthGuard } from '../auth/auth-guard.js'
+import { checkClientAddress, keyRulesOf } from '../keys/key-rules.js'
 import type { HttpEnv } from '../http/env.js'
 import { errorResponse } from '../http/on-error.js'
 import { JSON_LIMIT } from '../http/read-body.js'
@@ -76,6 +77,8 @@ export function mcpRoutes(deps: McpRouteDeps) {
     let auth
     try {
       auth = await deps.guard.check(credentials.authorization, credentials.apiKey, c.get('clientIp'))
+      // A key used from outside its allow-list may not even list its tools.
+      checkClientAddress(keyRulesOf(auth.key), c.get('clientIp'))
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (error.status !== 401) return errorResponse(c, error)

@@ -10,6 +10,8 @@ import type { RequestObserver } from './observers.js'
 import { runSteps, type Step } from './pipeline.js'
 import { admit, rateLimits, type AdmissionCheck } from './steps/admit.js'
 import { authenticate } from './steps/authenticate.js'
+import { credits } from './steps/credits.js'
+import type { CreditMeter } from '../keys/credits/credit-meter.js'
 import { authorise, isCallable } from './steps/authorise.js'
 import { idempotency } from './steps/idempotency.js'
 import { readInput } from './steps/read-input.js'
@@ -20,11 +22,13 @@ export interface ExecutorDeps extends HandlerDeps {
   guard: AuthGuard
   limiter: RateLimiter
   policies: LimitPolicies
+  /** Spends the credits of keys with a balance (see steps/credits.ts). */
+  credits: CreditMeter
   idempotency: IdempotencyStore
   /** Told of every outcome (last use, usage, metrics), whichever doorway. */
   observers: RequestObserver[]
   /**
-   * Admission checks after the rate limits, in order (credits, IP allow-lists…): each may refuse
+   * Admission checks after the rate limits and credits, in order: each may refuse
    * the request before its body is read. See `AdmissionCheck`.
    */
   admissionChecks?: AdmissionCheck[]
@@ -44,10 +48,10 @@ export class OperationExecutor {
       record(deps.observers),
       // Who is calling.
       authenticate(deps.guard),
-      // May they call this: audience (kind of key), scope, suspension.
+      // May they call this: audience (kind of key), scope, suspension, the key's IP allow-list.
       authorise,
-      // May they call it now: rate limits, then the deployment's other admission checks.
-      admit([rateLimits(deps.limiter, deps.policies), ...(deps.admissionChecks ?? [])]),
+      // May they call it now: rate limits, then the key's credits (all or none), then the deployment's other admission checks.
+      admit([rateLimits(deps.limiter, deps.policies), credits(deps.credits, deps.limiter), ...(deps.admissionChecks ?? [])]),
       // The body, read only now, and the input validated.
       readInput,
       // Idempotency-Key: a replay answers here; on the way out the answer is stored, secrets redacted.

@@ -37,6 +37,13 @@ export function rateLimits(limiter: RateLimiter, policies: LimitPolicies): Admis
     if (!plan) {
       const requests = [{ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) }]
       if (limit !== 'general') requests.push({ bucket: `${caller.bucket}:${limit}`, policy: policies.resolve(limit, caller.orgLimits, caller.keyLimits) })
+      // An organisation's shared classes: one more bucket, the organisation's, counted all-or-none with the key's.
+      if (caller.orgId) {
+        for (const name of limit === 'general' ? ['general'] : ['general', limit]) {
+          const pool = policies.shared(name, caller.orgLimits)
+          if (pool) requests.push({ bucket: `org:${caller.orgId}:${name}`, policy: pool })
+        }
+      }
       plan = { requests, policyHeader: rateLimitPolicyHeader(requests.map((r) => r.policy)) }
       caller.plans.set(limit, plan)
     }

@@ -2,6 +2,7 @@ import { ApiError } from '../../core/errors.js'
 import type { Operation } from '../../core/operation.js'
 import { audienceOf, type Principal } from '../../core/principal.js'
 import type { Step } from '../pipeline.js'
+import { checkClientAddress } from '../../keys/key-rules.js'
 
 /** Audience, scope and suspension, in that order: a wrong kind of key learns nothing about scopes. */
 export function authorisePrincipal(op: Operation, principal: Principal): void {
@@ -30,5 +31,8 @@ export const authorise: Step = {
   name: 'authorise',
   enter(x) {
     authorisePrincipal(x.op, x.principal!)
+    // The key's IP allow-list, against the client address as PORTICO_TRUST_PROXY determines it.
+    const rules = x.caller!.rules
+    if (rules) checkClientAddress(rules, x.request.meta.clientIp)
   },
 }

@@ -73,17 +73,25 @@ interface Held {
   stored: number
   /** A take under way: spends that need more wait for it instead of taking in parallel. */
   taking: Promise<void> | null
+  /** How many the next take asks for, and when the last one was made. */
+  block: number
+  takenAt: number
 }
 
-/** The most one take holds: what a crash can cost a key (credits taken and never spent). */
-export const MAX_BLOCK = 100
+/** The most one take holds: what a crash can cost a key at most (credits taken and never spent). */
+export const MAX_BLOCK = 10_000
+/** A block spent within this long makes the next four times larger; one lasting five times as long, a quarter. */
+const BLOCK_MS = 1000
 
 /**
  * For one process on its database (SQLite): credits are taken from the database a block at a
- * time (a twentieth of the balance, at most MAX_BLOCK) and spent from memory, synchronously. The
- * database never holds more than is left, so a crash can only lose credits held, never spend
- * more; shutdown hands them back. A balance set anew (a new version) or a refill (a new period)
- * drops what was held, exactly as the database's balance is replaced.
+ * time and spent from memory, synchronously. A block grows while blocks are spent within a second
+ * and shrinks when they last longer, so a busy key reaches the database a few times a second at
+ * most and a quiet one holds little; it is never more than a twentieth of the balance or
+ * MAX_BLOCK. The database never holds more than is left, so a crash can only lose credits held
+ * (about a second's spending), never spend more; shutdown hands them back. A balance set anew (a
+ * new version) or a refill (a new period) drops what was held, as the database's balance is
+ * replaced.
  */
 export class MemoryCreditMeter implements CreditMeter {
   readonly #held = new Map<string, Held>()
@@ -124,7 +132,10 @@ export class MemoryCreditMeter implements CreditMeter {
         return { allowed: true, remaining: entry!.stored + entry!.held }
       }
       const need = cost - held
-      const want = Math.max(need, Math.min(MAX_BLOCK, Math.floor((entry?.stored ?? 0) / 20)))
+      const since = at - (entry?.takenAt ?? -Infinity)
+      const last = entry?.block ?? 1
+      const block = since < BLOCK_MS ? Math.min(MAX_BLOCK, last * 4) : since > 5 * BLOCK_MS ? Math.max(1, Math.floor(last / 4)) : last
+      const want = Math.max(need, Math.min(block, Math.floor((entry?.stored ?? 0) / 20)))
       let result: CreditSpend | undefined
       const taking = this.store.take(key.id, want, need, at, key.interval).then(async (taken) => {
         if (!taken) {
@@ -135,14 +146,14 @@ export class MemoryCreditMeter implements CreditMeter {
         const carried = entry && entry.version === taken.version && entry.period === taken.period ? entry.held : 0
         if (carried < held) {
           result = undefined
-          this.#held.set(key.id, { version: taken.version, period: taken.period, held: taken.taken, stored: taken.remaining, taking: null })
+          this.#held.set(key.id, { version: taken.version, period: taken.period, held: taken.taken, stored: taken.remaining, taking: null, block, takenAt: at })
           return
         }
-        const next = { version: taken.version, period: taken.period, held: carried + taken.taken - cost, stored: taken.remaining, taking: null }
+        const next = { version: taken.version, period: taken.period, held: carried + taken.taken - cost, stored: taken.remaining, taking: null, block, takenAt: at }
         this.#held.set(key.id, next)
         result = { allowed: true, remaining: next.stored + next.held }
       })
-      const placeholder: Held = entry ?? { version: key.version, period, held: 0, stored: 0, taking: null }
+      const placeholder: Held = entry ?? { version: key.version, period, held: 0, stored: 0, taking: null, block: 1, takenAt: -Infinity }
       placeholder.taking = taking.finally(() => {
         placeholder.taking = null
       })

@@ -77,7 +77,21 @@ mountOperations(portico.app, {
 })
 await portico.start()
 const { url } = await portico.listen()
-process.stdout.write(JSON.stringify({ url, key }) + '\n')
+// A second key with a credit balance (more than any run spends) and an IP allow-list that admits
+// the load generator: what the key's own rules cost on the authenticated route (bench/key-rules).
+const ruled = (await (
+  await fetch(`${url}/api/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'ruled', scopes: ['read'], credits: { remaining: 1_000_000_000 }, allowed_ips: ['10.0.0.0/8', '192.0.2.0/24', '2001:db8::/32', '127.0.0.0/8', '::1'] }),
+  })
+).json()) as { id: string; key: string }
+await portico.database.db
+  .updateTable('api_keys')
+  .set({ rate_limits: JSON.stringify({ general: { limit: 100_000_000, window_seconds: 60 } }) })
+  .where('id', '=', ruled.id)
+  .execute()
+process.stdout.write(JSON.stringify({ url, key, ruledKey: ruled.key }) + '\n')
 const stop = () => void portico.close().then(() => process.exit(0))
 process.once('SIGTERM', stop)
 process.once('SIGINT', stop)

@@ -4,6 +4,7 @@ import { root } from './lib.mjs'
 
 const runs = [
   ['node', ['bench/auth.mjs']],
+  ['node', ['bench/key-rules.mjs']],
   ['node', ['bench/ratelimit.mjs']],
   ['node', ['--import', 'tsx', 'bench/webhooks.ts', '2000']],
 ]

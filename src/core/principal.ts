@@ -13,6 +13,8 @@ export interface OrgKeyPrincipal {
   keyExpiresAt: string | null
   /** The key's metadata (`meta`), parsed once per cached key: `{}` when it has none. */
   keyMeta?: Readonly<Record<string, unknown>>
+  /** Whether the key has a credit balance (known from the cached key, so a key without one reads nothing to say so). */
+  keyHasCredits?: boolean
 }
 
 export interface ResellerKeyPrincipal {
@@ -24,6 +26,8 @@ export interface ResellerKeyPrincipal {
   scopes: readonly Scope[]
   keyExpiresAt: string | null
   keyMeta?: Readonly<Record<string, unknown>>
+  /** Whether the key has a credit balance (known from the cached key, so a key without one reads nothing to say so). */
+  keyHasCredits?: boolean
 }
 
 export interface UserPrincipal {

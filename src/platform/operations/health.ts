@@ -45,7 +45,8 @@ export const health = defineOperation({
         scopes: [...p.scopes],
         expires_at: isoTimestamp(p.keyExpiresAt),
         meta: { ...p.keyMeta },
-        credits: await ctx.services.keys.balance(p.keyId),
+        // Only a key with a balance reads it: /health on a cached key without one needs no database.
+        credits: p.keyHasCredits ? await ctx.services.keys.balance(p.keyId) : null,
       },
     }
   },

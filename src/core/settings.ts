@@ -60,6 +60,8 @@ export interface PorticoSettings {
   smtpUrl?: string
   /** PORTICO_MAIL_FROM (`Portico <portico@localhost>`): the sender of that e-mail. */
   mailFrom?: string
+  /** PORTICO_LEAK_REPORT_KEYS: a JSON file of the secret scanner's public keys; unset, leak reports are not accepted. */
+  leakReportKeys?: string
 }
 
 /** The environment variable behind each setting. */
@@ -89,6 +91,7 @@ export const settingVariables = {
   webhooksPerOrg: 'PORTICO_WEBHOOKS_PER_ORG',
   smtpUrl: 'PORTICO_SMTP_URL',
   mailFrom: 'PORTICO_MAIL_FROM',
+  leakReportKeys: 'PORTICO_LEAK_REPORT_KEYS',
 } as const satisfies Record<keyof PorticoSettings, string>
 
 type Setting = keyof PorticoSettings

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { raw } from 'hono/html'
 import type { Child, FC } from 'hono/jsx'
+import { exactUtc, relativeTime } from './relative-time.js'
 import type { OrgChoice, Session } from './session-store.js'
 
 export const ASSETS = '/dashboard-assets'
@@ -36,42 +38,47 @@ interface PageProps {
   children?: Child
 }
 
+/** Every page is in standards mode: without the doctype a browser lays it out in quirks mode. */
 export const Page: FC<PageProps> = ({ title, me, current, location, children }) => (
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{title} · Portico</title>
-      <link rel="stylesheet" href={`${ASSETS}/app.css`} />
-      <script src={`${ASSETS}/app.js`} defer></script>
-    </head>
-    <body data-location={location}>
-      <a class="skip" href="#main">
-        Skip to content
-      </a>
-      {me ? <TopBar me={me} current={current} /> : null}
-      {me?.org.status === 'suspended' ? (
-        <p class="banner" role="status">
-          {me.org.name} is suspended: its API keys are refused and nothing can be changed until it is resumed.
-        </p>
-      ) : null}
-      {me?.invitations ? (
-        <p class="banner" role="status">
-          You have {me.invitations === 1 ? 'an invitation' : `${me.invitations} invitations`} to join{' '}
-          {me.invitations === 1 ? 'another organisation' : 'other organisations'}. <a href="/invitations">Review {me.invitations === 1 ? 'it' : 'them'}</a>
-        </p>
-      ) : null}
-      <main id="main" class={me ? 'app' : 'narrow'}>
-        {me ? null : (
-          <p class="brand solo" aria-hidden="true">
-            <Logo /> Portico
+  <>
+    {raw('<!doctype html>')}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title} · Portico</title>
+        <link rel="icon" href={`${ASSETS}/favicon.svg`} type="image/svg+xml" />
+        <link rel="stylesheet" href={`${ASSETS}/app.css`} />
+        <script src={`${ASSETS}/app.js`} defer></script>
+      </head>
+      <body data-location={location}>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        {me ? <TopBar me={me} current={current} /> : null}
+        {me?.org.status === 'suspended' ? (
+          <p class="banner" role="status">
+            {me.org.name} is suspended: its API keys are refused and nothing can be changed until it is resumed.
           </p>
-        )}
-        {children}
-      </main>
-      {me ? <ConfirmDialog /> : null}
-    </body>
-  </html>
+        ) : null}
+        {me?.invitations ? (
+          <p class="banner" role="status">
+            You have {me.invitations === 1 ? 'an invitation' : `${me.invitations} invitations`} to join{' '}
+            {me.invitations === 1 ? 'another organisation' : 'other organisations'}. <a href="/invitations">Review {me.invitations === 1 ? 'it' : 'them'}</a>
+          </p>
+        ) : null}
+        <main id="main" class={me ? 'app' : 'narrow'}>
+          {me ? null : (
+            <p class="brand solo" aria-hidden="true">
+              <Logo /> Portico
+            </p>
+          )}
+          {children}
+        </main>
+        {me ? <ConfirmDialog /> : null}
+      </body>
+    </html>
+  </>
 )
 
 const TopBar: FC<{ me: Viewer; current?: string | undefined }> = ({ me, current }) => (
@@ -110,10 +117,17 @@ const TopBar: FC<{ me: Viewer; current?: string | undefined }> = ({ me, current 
           </button>
         </form>
       ) : (
-        <span class="org">{me.org.name}</span>
+        <span class="org" title={me.org.name}>
+          {me.org.name}
+        </span>
       )}
       <span class="user">
-        {me.session.name} <span class={`role ${me.session.role}`}>{roleLabel[me.session.role]}</span>
+        <span class="name" title={me.session.name}>
+          {me.session.name}
+        </span>{' '}
+        <span class={`role ${me.session.role}`} title={`${me.session.name} (${me.session.email})`}>
+          {roleLabel[me.session.role]}
+        </span>
       </span>
       <form method="post" action="/logout">
         <Csrf token={me.session.csrf} />
@@ -182,11 +196,11 @@ export const CopyField: FC<{ id: string; label: string; value: string; primary?:
   </div>
 )
 
-/** `2026-06-12 14:24 UTC`: minutes are enough in a table; the full timestamp is in the tooltip. */
+/** `3 min ago`, `in 23 h`: short enough for a table; the exact UTC time is in the tooltip. */
 export const When: FC<{ at: string | null | undefined }> = ({ at }) =>
   at ? (
-    <time datetime={at} title={at}>
-      {at.slice(0, 16).replace('T', ' ')} UTC
+    <time datetime={at} title={exactUtc(at)}>
+      {relativeTime(at)}
     </time>
   ) : (
     <span class="muted">—</span>

@@ -26,6 +26,7 @@ const JS = 'text/javascript; charset=utf-8'
 const assets: Record<string, { type: string; body: Uint8Array<ArrayBuffer> }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: new Uint8Array(readFileSync(path.join(here, 'assets/app.css'))) },
   'app.js': { type: JS, body: new Uint8Array(readFileSync(path.join(here, 'assets/app.js'))) },
+  'favicon.svg': { type: 'image/svg+xml', body: new Uint8Array(readFileSync(path.join(here, 'assets/favicon.svg'))) },
   'chart.umd.min.js': { type: JS, body: new Uint8Array(readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'))) },
 }
 
@@ -39,6 +40,11 @@ export function dashboardRoutes(deps: DashboardDeps) {
       const asset = assets[c.req.param('file')]
       if (!asset) return c.notFound()
       return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' })
+    })
+    // Browsers ask for /favicon.ico on every page that names none (the API reference, the example's pages).
+    app.get('/favicon.ico', (c) => {
+      const icon = assets['favicon.svg']!
+      return c.body(icon.body, 200, { 'Content-Type': icon.type, 'Cache-Control': 'public, max-age=86400' })
     })
     for (const mount of mounts) mount(app)
   }

@@ -5,22 +5,46 @@ import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { keyRulesFromForm } from './key-rules-form.js'
 import { ConfirmPage } from './pages/confirm.js'
 import { ForRolePage } from './pages/for-role.js'
-import { KeysPage, revokeQuestion, RollPage, type MintedKey } from './pages/keys.js'
+import { keyTabs, KeysPage, revokeQuestion, RollPage, type KeyListView, type KeyTab, type MintedKey } from './pages/keys.js'
 
 type Ctx = Context<HttpEnv>
 type Extra = { minted?: MintedKey; error?: string; notice?: string }
 
 /** The API keys page: list, mint (shown once), roll and revoke, all through the keys operations. */
 export function keyRoutes(kit: DashboardKit) {
+  /** The filter in the address (a GET), or the default one (active keys) under a form's answer. */
+  const filterOf = (c: Ctx): Omit<KeyListView, 'prefixes'> => {
+    const get = c.req.method === 'GET'
+    const asked = get ? c.req.query('status') : undefined
+    const status = (keyTabs.find(([tab]) => tab === asked)?.[0] ?? 'active') as KeyTab
+    return { status, q: get ? (c.req.query('q') ?? '').trim().slice(0, 100) : '' }
+  }
+  /** Display prefixes of the keys a roll links the shown ones to; those not on the page are asked for. */
+  const prefixesOf = async (c: Ctx, me: SignedIn, keys: KeyView[]) => {
+    const prefixes: Record<string, string> = Object.fromEntries(keys.map((k) => [k.id, k.prefix]))
+    const missing = [...new Set(keys.flatMap((k) => [k.rolled_from, k.replaced_by]).filter((id): id is string => Boolean(id) && !(id! in prefixes)))]
+    for (const id of missing.slice(0, 50)) {
+      const other = await kit.view<KeyView>(c, me, 'keys.get', { params: { id } }).catch(() => undefined)
+      if (other) prefixes[id] = other.prefix
+    }
+    return prefixes
+  }
   const page = async (c: Ctx, me: SignedIn, extra: Extra = {}, status = 200) => {
     if (!kit.can(me, 'keys.list')) {
       const needs = 'API keys are listed, minted and revoked with the admin scope.'
       return kit.html(c, <ForRolePage me={me} title="API keys" current="/keys" needs={needs} error={extra.error} notice={extra.notice} />, status)
     }
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
-    const list = await kit.view<{ data: KeyView[]; next_cursor: string | null }>(c, me, 'keys.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
+    const filter = filterOf(c)
+    const query = { limit: '50', ...(cursor ? { cursor } : {}), ...(filter.status === 'all' ? {} : { status: filter.status }), ...(filter.q ? { q: filter.q } : {}) }
+    const list = await kit.view<{ data: KeyView[]; next_cursor: string | null }>(c, me, 'keys.list', { query })
+    const view = { ...filter, prefixes: await prefixesOf(c, me, list.data) }
     // A page answering a POST shows /keys in the address bar, so reloading it is a plain GET.
-    return kit.html(c, <KeysPage me={me} keys={list.data} nextCursor={list.next_cursor} location={c.req.method === 'POST' ? '/keys' : undefined} {...extra} />, status)
+    return kit.html(
+      c,
+      <KeysPage me={me} keys={list.data} view={view} nextCursor={list.next_cursor} location={c.req.method === 'POST' ? '/keys' : undefined} {...extra} />,
+      status,
+    )
   }
   const fail = (c: Ctx, me: SignedIn, error: unknown) => {
     const { message, status } = kit.failure(error)

@@ -94,7 +94,10 @@ export const KeySchema = z
     last_used_at: Timestamp.nullable(),
     expires_at: Timestamp.nullable(),
     revoked_at: Timestamp.nullable().openapi({ description: 'When the key stops working; in the future during a roll grace period.' }),
-    rolled_from: Uuid.nullable(),
+    rolled_from: Uuid.nullable().openapi({ description: 'The key this one replaced in a roll.' }),
+    replaced_by: Uuid.nullable()
+      .optional()
+      .openapi({ description: 'The key that replaced this one in a roll (on `GET /keys` and `GET /keys/{id}`).' }),
     rate_limits: z.record(z.string(), RateLimitOverrideSchema),
     imported: z.boolean().openapi({ description: 'Imported from another system (`POST /keys/import`): it keeps its original plaintext.' }),
     revoked_reason: z
@@ -141,7 +144,8 @@ export function creditsView(credits: CreditsRow, at = Date.now(), held = 0): z.i
 }
 
 /** `credits`: the key's balance (null: no cap); left out where it was not read (event payloads). */
-export function toKeyView(row: KeyRow, credits?: z.infer<typeof CreditsSchema> | null): KeyView {
+/** `replaced_by` is known to the reads that look it up (`KeyStore.list`, `getWithLineage`). */
+export function toKeyView(row: KeyRow & { replaced_by?: string | null }, credits?: z.infer<typeof CreditsSchema> | null): KeyView {
   return {
     id: row.id,
     object: 'api_key',
@@ -157,6 +161,7 @@ export function toKeyView(row: KeyRow, credits?: z.infer<typeof CreditsSchema> |
     expires_at: isoTimestamp(row.expires_at),
     revoked_at: isoTimestamp(row.revoked_at),
     rolled_from: row.rolled_from,
+    ...(row.replaced_by !== undefined ? { replaced_by: row.replaced_by } : {}),
     rate_limits: parseRateLimits(row.rate_limits),
     imported: Boolean(row.imported_at),
     revoked_reason: row.revoked_reason === 'leaked' ? 'leaked' : null,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { Scope } from '../core/scopes.js'
 import { now, type ApiKeysTable, type CoreTables } from '../storage/db.js'
@@ -33,6 +33,23 @@ export function parseRateLimits(value: string | null): Record<string, RateLimitO
 }
 
 type Db = Kysely<CoreTables>
+
+/** What `GET /keys?status=` filters on; `expiring` is the part of `active` that stops within a week. */
+export const keyFilters = ['active', 'expiring', 'expired', 'revoked'] as const
+export type KeyFilter = (typeof keyFilters)[number]
+export const EXPIRING_WITHIN_MS = 7 * 86_400_000
+
+export interface KeyListFilter {
+  status?: KeyFilter | undefined
+  /** A case-insensitive part of the name, or the start of the display prefix. */
+  search?: string | undefined
+}
+
+/** `%`, `_` and the escape itself stand for themselves in a LIKE pattern. */
+export const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
+
+/** A key with the id of the key that replaced it in a roll, if one did. */
+export type KeyRowWithLineage = KeyRow & { replaced_by: string | null }
 
 function ownedBy(owner: KeyOwner) {
   return owner.type === 'org'
@@ -75,13 +92,53 @@ export class KeyStore {
     return db.selectFrom('api_keys').selectAll().where('id', '=', id).where(column, '=', value).executeTakeFirst()
   }
 
-  async list(owner: KeyOwner, limit: number, cursor?: Cursor): Promise<KeyRow[]> {
+  /** `get`, with the key that replaced it (`replaced_by`), for the reads that show a key's lineage. */
+  async getWithLineage(owner: KeyOwner, id: string): Promise<KeyRowWithLineage | undefined> {
     const { column, value } = ownedBy(owner)
-    let query = this.db.selectFrom('api_keys').selectAll().where(column, '=', value)
+    return this.#withLineage(owner).where('k.id', '=', id).where(`k.${column}`, '=', value).executeTakeFirst()
+  }
+
+  async list(owner: KeyOwner, limit: number, cursor?: Cursor, filter: KeyListFilter = {}): Promise<KeyRowWithLineage[]> {
+    const { column, value } = ownedBy(owner)
+    let query = this.#withLineage(owner).where(`k.${column}`, '=', value)
     if (cursor) {
-      query = query.where(beforeCursor(cursor))
+      query = query.where(beforeCursor(cursor, ['k.created_at', 'k.id']))
     }
-    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+    const at = now()
+    const stopped = (col: 'k.revoked_at' | 'k.expires_at') => sql<boolean>`(${sql.ref(col)} is not null and ${sql.ref(col)} <= ${at})`
+    const live = sql<boolean>`not ${stopped('k.revoked_at')} and not ${stopped('k.expires_at')}`
+    if (filter.status === 'active') query = query.where(live)
+    if (filter.status === 'revoked') query = query.where(stopped('k.revoked_at'))
+    if (filter.status === 'expired') query = query.where(sql<boolean>`not ${stopped('k.revoked_at')} and ${stopped('k.expires_at')}`)
+    if (filter.status === 'expiring') {
+      const soon = new Date(Date.parse(at) + EXPIRING_WITHIN_MS).toISOString()
+      query = query.where(live).where((eb) => eb.or([eb('k.revoked_at', '<=', soon), eb('k.expires_at', '<=', soon)]))
+    }
+    if (filter.search) {
+      const pattern = likeEscaped(filter.search.toLowerCase())
+      query = query.where(
+        sql<boolean>`(lower(k.name) like ${`%${pattern}%`} escape '\\' or lower(k.prefix) like ${`${pattern}%`} escape '\\' or k.id = ${filter.search.toLowerCase()})`,
+      )
+    }
+    return query.orderBy('k.created_at', 'desc').orderBy('k.id', 'desc').limit(limit + 1).execute()
+  }
+
+  /** Keys as `k`, each with the id of its successor: a roll sets `rolled_from` on the new key only. */
+  #withLineage(owner: KeyOwner) {
+    const { column } = ownedBy(owner)
+    return this.db
+      .selectFrom('api_keys as k')
+      .selectAll('k')
+      .select((eb) =>
+        eb
+          .selectFrom('api_keys as next')
+          .select('next.id')
+          .whereRef('next.rolled_from', '=', 'k.id')
+          .whereRef(`next.${column}`, '=', `k.${column}`)
+          .orderBy('next.created_at')
+          .limit(1)
+          .as('replaced_by'),
+      )
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
 import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
+import { exactUtc, relativeTime } from '../relative-time.js'
 import { PostButton, type Question } from './confirm.js'
 import { CreditsCell, expiresIn, KeyRulesFields } from './key.js'
 
@@ -30,9 +31,27 @@ export interface MintedKey {
   prefix: string
 }
 
+/** The list's status filter: revoked and expired keys are hidden unless asked for. */
+export const keyTabs = [
+  ['active', 'Active'],
+  ['expiring', 'Expiring'],
+  ['revoked', 'Revoked'],
+  ['expired', 'Expired'],
+  ['all', 'All'],
+] as const
+export type KeyTab = (typeof keyTabs)[number][0]
+
+/** What the list shows: its filter, and the display prefix of every key a shown key's lineage names. */
+export interface KeyListView {
+  status: KeyTab
+  q: string
+  prefixes: Record<string, string>
+}
+
 interface KeysPageProps {
   me: Viewer & { canManage: boolean }
   keys: KeyView[]
+  view?: KeyListView
   nextCursor?: string | null | undefined
   minted?: MintedKey | undefined
   error?: string | undefined
@@ -40,7 +59,51 @@ interface KeysPageProps {
   location?: string | undefined
 }
 
-export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, error, notice, location }) => (
+const listHref = (status: KeyTab, q: string) => {
+  const query = new URLSearchParams({ ...(status === 'active' ? {} : { status }), ...(q ? { q } : {}) }).toString()
+  return query ? `/keys?${query}` : '/keys'
+}
+
+const KeyFilter: FC<{ view: KeyListView }> = ({ view }) => (
+  <div class="toolbar">
+    <nav class="segmented" aria-label="Key status">
+      {keyTabs.map(([status, label]) => (
+        <a href={listHref(status, view.q)} aria-current={view.status === status ? 'true' : undefined}>
+          {label}
+        </a>
+      ))}
+    </nav>
+    <form method="get" action="/keys" class="search" role="search">
+      {view.status === 'active' ? null : <input type="hidden" name="status" value={view.status} />}
+      <label for="key-search" class="sr-only">
+        Search keys
+      </label>
+      <input id="key-search" type="search" name="q" value={view.q} maxlength={100} placeholder="Name, prefix or id" />
+      <button type="submit">Search</button>
+      {view.q ? <a href={listHref(view.status, '')}>Clear</a> : null}
+    </form>
+  </div>
+)
+
+const emptyText = (view: KeyListView | undefined) =>
+  !view || (view.status === 'all' && !view.q)
+    ? 'No keys yet.'
+    : `No ${view.status === 'all' ? '' : `${view.status} `}keys${view.q ? ` match “${view.q}”` : ''}.`
+
+/** “replaces ptk_…” and “replaced by ptk_…”: a roll's two keys, each a link to the other. */
+const Lineage: FC<{ k: KeyView; prefixes: Record<string, string> }> = ({ k, prefixes }) => {
+  const link = (id: string) => <a href={`/keys?status=all&q=${id}`}>{prefixes[id] ? <code>{prefixes[id]}…</code> : 'a removed key'}</a>
+  if (!k.rolled_from && !k.replaced_by) return null
+  return (
+    <div class="lineage small-text muted">
+      {k.rolled_from ? <span>replaces {link(k.rolled_from)}</span> : null}
+      {k.rolled_from && k.replaced_by ? ' · ' : null}
+      {k.replaced_by ? <span>replaced by {link(k.replaced_by)}</span> : null}
+    </div>
+  )
+}
+
+export const KeysPage: FC<KeysPageProps> = ({ me, keys, view, nextCursor, minted, error, notice, location }) => (
   <Page title="API keys" me={me} current="/keys" location={location}>
     <div class="heading">
       <div>
@@ -64,20 +127,24 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
     ) : (
       <p class="note">You are a Member: you can see keys; an Owner or Admin mints, rolls and revokes them.</p>
     )}
+    {view ? <KeyFilter view={view} /> : null}
     {keys.length === 0 ? (
-      <Empty>No keys yet.</Empty>
+      <Empty>{emptyText(view)}</Empty>
     ) : (
       <div class="table-wrap">
-        <table>
+        <table class="keys cards">
           <caption class="sr-only">API keys of {me.org.name}</caption>
           <TableHead columns={['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Expires in', 'Credits', 'Status']} actions={me.canManage} />
           <tbody>
             {keys.map((k) => (
               <tr>
                 <th scope="row">
-                  <a href={`/keys/${k.id}`}>{k.name}</a>
+                  <a class="name" href={`/keys/${k.id}`}>
+                    {k.name}
+                  </a>
+                  <Lineage k={k} prefixes={view?.prefixes ?? {}} />
                 </th>
-                <td>
+                <td data-label="Key">
                   <code>{k.prefix}…</code>
                   {k.imported ? (
                     <>
@@ -88,29 +155,31 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
                     </>
                   ) : null}
                 </td>
-                <td>
+                <td data-label="Scopes">
                   <Scopes scopes={k.scopes} />
                 </td>
-                <td>
+                <td data-label="Created">
                   <When at={k.created_at} />
                 </td>
-                <td>
+                <td data-label="Last used">
                   <When at={k.last_used_at} />
                 </td>
-                <td>{k.expires_at ? <span title={k.expires_at}>{expiresIn(k)}</span> : <span class="muted">never</span>}</td>
-                <td>
+                <td data-label="Expires in">{k.expires_at ? <span title={exactUtc(k.expires_at)}>{expiresIn(k)}</span> : <span class="muted">never</span>}</td>
+                <td data-label="Credits">
                   <CreditsCell k={k} />
                 </td>
-                <td>
+                <td data-label="Status">
                   <Status k={k} />
                 </td>
                 {me.canManage ? (
                   <td class="actions">
-                    {k.status === 'active' && !k.revoked_at ? (
+                    {k.status === 'active' ? (
                       <>
-                        <a class="button small" href={`/keys/${k.id}/roll`} aria-label={`Roll ${k.name}`}>
-                          Roll
-                        </a>
+                        {k.revoked_at ? null : (
+                          <a class="button small" href={`/keys/${k.id}/roll`} aria-label={`Roll ${k.name}`}>
+                            Roll
+                          </a>
+                        )}
                         <PostButton
                           me={me}
                           action={`/keys/${k.id}/revoke`}
@@ -130,7 +199,7 @@ export const KeysPage: FC<KeysPageProps> = ({ me, keys, nextCursor, minted, erro
         </table>
       </div>
     )}
-    <MoreLink path="/keys" cursor={nextCursor}>
+    <MoreLink path="/keys" cursor={nextCursor} query={view ? { ...(view.status === 'active' ? {} : { status: view.status }), ...(view.q ? { q: view.q } : {}) } : {}}>
       Older keys →
     </MoreLink>
   </Page>
@@ -148,8 +217,8 @@ export const Scopes: FC<{ scopes: readonly string[] }> = ({ scopes }) => (
 
 const Status: FC<{ k: KeyView }> = ({ k }) =>
   k.status === 'active' && k.revoked_at ? (
-    <span class="badge expired" title={`The old key of a roll; it stops at ${k.revoked_at}`}>
-      ends <When at={k.revoked_at} />
+    <span class="badge expired" title={`The old key of a roll; it stops at ${exactUtc(k.revoked_at)}`}>
+      ends {relativeTime(k.revoked_at)}
     </span>
   ) : k.status === 'revoked' && k.revoked_reason === 'leaked' ? (
     <span class="badge revoked" title="Found in public by a secret-scanning report and revoked at once">

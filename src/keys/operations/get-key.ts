@@ -18,7 +18,7 @@ export const getKey = defineOperation({
   output: KeySchema,
   errors: ['not_found'],
   handler: async (input, ctx) => {
-    const row = await ctx.services.keys.store.get(ownerOf(ctx.principal), input.id)
+    const row = await ctx.services.keys.store.getWithLineage(ownerOf(ctx.principal), input.id)
     if (!row) throw notFound('API key')
     return ctx.services.keys.view(row)
   },

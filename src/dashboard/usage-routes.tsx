@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import type { HttpEnv } from '../http/env.js'
 import type { DashboardKit } from './kit.js'
 import { Empty, Page } from './layout.js'
-import { AuditPage, type AuditRow } from './pages/audit.js'
+import { AuditPage, auditFilterQuery, type AuditFilter, type AuditRow } from './pages/audit.js'
 import { ForRolePage } from './pages/for-role.js'
 import { periods, UsagePage } from './pages/usage.js'
 import { summarizeUsage, type UsageRow } from './usage-chart.js'
@@ -35,16 +35,17 @@ export function usageRoutes(kit: DashboardKit) {
       '/audit',
       kit.signedIn(async (c, me) => {
         if (!kit.can(me, 'audit_log.list')) return kit.html(c, <ForRolePage me={me} title="Audit log" current="/audit" needs="The audit log is read with the admin scope." />)
-        const action = (c.req.query('action') ?? '').trim().slice(0, 100)
+        const text = (name: string, max: number) => (c.req.query(name) ?? '').trim().slice(0, max)
+        const filter: AuditFilter = { action: text('action', 100), actor: text('actor', 254), from: text('from', 40), to: text('to', 40) }
         const cursor = c.req.query('cursor')
         try {
           const page = await kit.view<{ data: AuditRow[]; next_cursor: string | null }>(c, me, 'audit_log.list', {
-            query: { limit: '50', ...(action ? { action } : {}), ...(cursor ? { cursor } : {}) },
+            query: { limit: '50', ...auditFilterQuery(filter), ...(cursor ? { cursor } : {}) },
           })
-          return kit.html(c, <AuditPage me={me} rows={page.data} action={action} nextCursor={page.next_cursor} />)
+          return kit.html(c, <AuditPage me={me} rows={page.data} filter={filter} nextCursor={page.next_cursor} />)
         } catch (error) {
           const { message, status } = kit.failure(error)
-          return kit.html(c, <AuditPage me={me} rows={[]} action={action} nextCursor={null} error={message} />, status)
+          return kit.html(c, <AuditPage me={me} rows={[]} filter={filter} nextCursor={null} error={message} />, status)
         }
       }),
     )

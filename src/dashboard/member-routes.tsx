@@ -8,6 +8,7 @@ import { roles, type MemberView, type Role } from '../members/member-service.js'
 import type { MailMessage } from '../mail/mailer.js'
 import { coreDb } from '../storage/db.js'
 import { formText, looksLikeEmail, type DashboardKit, type SignedIn } from './kit.js'
+import { filterMembers, memberFilterOf } from './member-filter.js'
 import { ConfirmPage } from './pages/confirm.js'
 import { MembersPage, removeQuestion } from './pages/members.js'
 
@@ -25,7 +26,14 @@ export function memberRoutes(kit: DashboardKit) {
 
   const page = async (c: Ctx, me: SignedIn, extra: Extra = {}, status = 200) => {
     const [list, invited] = await Promise.all([members.list(me.session.orgId), members.invitations.forOrganization(me.session.orgId)])
-    return kit.html(c, <MembersPage me={me} members={list} invited={invited} location={c.req.method === 'POST' ? '/members' : undefined} {...extra} />, status)
+    // A form's answer shows everyone; a GET keeps the filter in its address.
+    const filter = memberFilterOf((name) => (c.req.method === 'GET' ? c.req.query(name) : undefined))
+    const shown = filterMembers(list, filter)
+    return kit.html(
+      c,
+      <MembersPage me={me} members={shown} filter={filter} total={list.length} invited={invited} location={c.req.method === 'POST' ? '/members' : undefined} {...extra} />,
+      status,
+    )
   }
 
   /** Runs a change as the signed-in user, audited in the same transaction; errors become the page's message. */

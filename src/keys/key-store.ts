@@ -94,51 +94,57 @@ export class KeyStore {
 
   /** `get`, with the key that replaced it (`replaced_by`), for the reads that show a key's lineage. */
   async getWithLineage(owner: KeyOwner, id: string): Promise<KeyRowWithLineage | undefined> {
-    const { column, value } = ownedBy(owner)
-    return this.#withLineage(owner).where('k.id', '=', id).where(`k.${column}`, '=', value).executeTakeFirst()
+    const row = await this.get(owner, id)
+    return row ? (await this.#withLineage(owner, [row]))[0] : undefined
   }
 
   async list(owner: KeyOwner, limit: number, cursor?: Cursor, filter: KeyListFilter = {}): Promise<KeyRowWithLineage[]> {
     const { column, value } = ownedBy(owner)
-    let query = this.#withLineage(owner).where(`k.${column}`, '=', value)
+    let query = this.db.selectFrom('api_keys').selectAll().where(column, '=', value)
     if (cursor) {
-      query = query.where(beforeCursor(cursor, ['k.created_at', 'k.id']))
+      query = query.where(beforeCursor(cursor))
     }
     const at = now()
-    const stopped = (col: 'k.revoked_at' | 'k.expires_at') => sql<boolean>`(${sql.ref(col)} is not null and ${sql.ref(col)} <= ${at})`
-    const live = sql<boolean>`not ${stopped('k.revoked_at')} and not ${stopped('k.expires_at')}`
+    const stopped = (col: 'revoked_at' | 'expires_at') => sql<boolean>`(${sql.ref(col)} is not null and ${sql.ref(col)} <= ${at})`
+    const live = sql<boolean>`not ${stopped('revoked_at')} and not ${stopped('expires_at')}`
     if (filter.status === 'active') query = query.where(live)
-    if (filter.status === 'revoked') query = query.where(stopped('k.revoked_at'))
-    if (filter.status === 'expired') query = query.where(sql<boolean>`not ${stopped('k.revoked_at')} and ${stopped('k.expires_at')}`)
+    if (filter.status === 'revoked') query = query.where(stopped('revoked_at'))
+    if (filter.status === 'expired') query = query.where(sql<boolean>`not ${stopped('revoked_at')} and ${stopped('expires_at')}`)
     if (filter.status === 'expiring') {
       const soon = new Date(Date.parse(at) + EXPIRING_WITHIN_MS).toISOString()
-      query = query.where(live).where((eb) => eb.or([eb('k.revoked_at', '<=', soon), eb('k.expires_at', '<=', soon)]))
+      query = query.where(live).where((eb) => eb.or([eb('revoked_at', '<=', soon), eb('expires_at', '<=', soon)]))
     }
     if (filter.search) {
       const pattern = likeEscaped(filter.search.toLowerCase())
       query = query.where(
-        sql<boolean>`(lower(k.name) like ${`%${pattern}%`} escape '\\' or lower(k.prefix) like ${`${pattern}%`} escape '\\' or k.id = ${filter.search.toLowerCase()})`,
+        sql<boolean>`(lower(name) like ${`%${pattern}%`} escape '\\' or lower(prefix) like ${`${pattern}%`} escape '\\' or id = ${filter.search.toLowerCase()})`,
       )
     }
-    return query.orderBy('k.created_at', 'desc').orderBy('k.id', 'desc').limit(limit + 1).execute()
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+    return this.#withLineage(owner, rows)
   }
 
-  /** Keys as `k`, each with the id of its successor: a roll sets `rolled_from` on the new key only. */
-  #withLineage(owner: KeyOwner) {
-    const { column } = ownedBy(owner)
-    return this.db
-      .selectFrom('api_keys as k')
-      .selectAll('k')
-      .select((eb) =>
-        eb
-          .selectFrom('api_keys as next')
-          .select('next.id')
-          .whereRef('next.rolled_from', '=', 'k.id')
-          .whereRef(`next.${column}`, '=', `k.${column}`)
-          .orderBy('next.created_at')
-          .limit(1)
-          .as('replaced_by'),
+  /**
+   * Each key with the id of its successor: a roll sets `rolled_from` on the new key only. One
+   * look-up per page, among the owner's keys.
+   */
+  async #withLineage(owner: KeyOwner, rows: KeyRow[]): Promise<KeyRowWithLineage[]> {
+    if (rows.length === 0) return []
+    const { column, value } = ownedBy(owner)
+    const successors = await this.db
+      .selectFrom('api_keys')
+      .select(['id', 'rolled_from'])
+      .where(column, '=', value)
+      .where(
+        'rolled_from',
+        'in',
+        rows.map((r) => r.id),
       )
+      .orderBy('created_at')
+      .execute()
+    const next = new Map<string, string>()
+    for (const s of successors) if (s.rolled_from && !next.has(s.rolled_from)) next.set(s.rolled_from, s.id)
+    return rows.map((r) => ({ ...r, replaced_by: next.get(r.id) ?? null }))
   }
 
   /**

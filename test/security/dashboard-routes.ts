@@ -15,7 +15,7 @@ export interface DashboardRoute {
 }
 
 /** Routes that are not the signed-in dashboard: the API, MCP, probes, docs, assets, signing in and out, account recovery, module pages. */
-const elsewhere = [/^\/api\//, /^\/mcp$/, /^\/(healthz|readyz|metrics|openapi\.json|reference)$/, /^\/dashboard-assets\//, /^\/\*$/, /^\/$/, /^\/login$/, /^\/logout$/, /^\/setup\//, /^\/forgot$/, /^\/reset\//]
+const elsewhere = [/^\/api\//, /^\/mcp$/, /^\/(healthz|readyz|metrics|openapi\.json|reference)$/, /^\/dashboard-assets\//, /^\/favicon\.ico$/, /^\/\*$/, /^\/$/, /^\/login$/, /^\/logout$/, /^\/setup\//, /^\/forgot$/, /^\/reset\//]
 
 /** Session-only forms: they change who is signed in or where, not the organisation's data. */
 const sessionForms = ['POST /org']

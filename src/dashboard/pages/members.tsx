@@ -1,7 +1,8 @@
 import type { FC } from 'hono/jsx'
 import type { MemberView } from '../../members/member-service.js'
 import type { InvitationsTable } from '../../storage/db.js'
-import { CopyField, Csrf, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, Page, TableHead, When, type Viewer } from '../layout.js'
+import type { MemberFilter } from '../member-filter.js'
 import { PostButton, type Question } from './confirm.js'
 
 export const removeQuestion = (m: { name: string; email: string }, orgName: string): Question => ({
@@ -15,6 +16,9 @@ const roleNames = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const
 interface MembersPageProps {
   me: Viewer & { canManage: boolean }
   members: MemberView[]
+  /** The list's filter; `members` is already filtered, `total` counts them all. */
+  filter?: MemberFilter
+  total?: number
   /** Invitations sent to people who already have a Portico account, waiting for their answer. */
   invited?: Pick<InvitationsTable, 'id' | 'email' | 'name' | 'role' | 'created_at' | 'expires_at'>[]
   /** A one-time setup link just issued: shown in this answer only. */
@@ -24,7 +28,47 @@ interface MembersPageProps {
   location?: string | undefined
 }
 
-export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], link, error, notice, location }) => {
+const MemberSearch: FC<{ filter: MemberFilter; shown: number; total: number }> = ({ filter, shown, total }) => (
+  <form method="get" action="/members" class="toolbar" role="search">
+    <div class="search">
+      <label for="member-search" class="sr-only">
+        Search members
+      </label>
+      <input id="member-search" type="search" name="q" value={filter.q} maxlength={254} placeholder="Name or e-mail" />
+    </div>
+    <label for="member-role" class="sr-only">
+      Role
+    </label>
+    <select id="member-role" name="role">
+      <option value="">Any role</option>
+      {(['owner', 'admin', 'member'] as const).map((r) => (
+        <option value={r} selected={filter.role === r}>
+          {roleNames[r]}
+        </option>
+      ))}
+    </select>
+    <label for="member-status" class="sr-only">
+      Status
+    </label>
+    <select id="member-status" name="status">
+      <option value="">Any status</option>
+      <option value="active" selected={filter.status === 'active'}>
+        Active
+      </option>
+      <option value="invited" selected={filter.status === 'invited'}>
+        Invited
+      </option>
+    </select>
+    <button type="submit">Filter</button>
+    {filter.q || filter.role || filter.status ? (
+      <span class="muted small-text">
+        {shown} of {total} · <a href="/members">Clear</a>
+      </span>
+    ) : null}
+  </form>
+)
+
+export const MembersPage: FC<MembersPageProps> = ({ me, members, filter, total, invited = [], link, error, notice, location }) => {
   const isOwner = me.session.role === 'owner'
   return (
     <Page title="Members" me={me} current="/members" location={location}>
@@ -76,8 +120,10 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], l
           </button>
         </form>
       ) : null}
-      <div class="table-wrap">
-        <table>
+      {filter ? <MemberSearch filter={filter} shown={members.length} total={total ?? members.length} /> : null}
+      {members.length === 0 ? <Empty>No members match this filter.</Empty> : null}
+      <div class="table-wrap" hidden={members.length === 0}>
+        <table class="cards">
           <caption class="sr-only">Members of {me.org.name}</caption>
           <TableHead columns={['Name', 'E-mail', 'Role', 'Status', 'Since']} actions={me.canManage} />
           <tbody>
@@ -90,8 +136,8 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], l
                     {m.name}
                     {self ? <span class="muted"> (you)</span> : null}
                   </th>
-                  <td>{m.email}</td>
-                  <td>
+                  <td data-label="E-mail">{m.email}</td>
+                  <td data-label="Role">
                     {editable ? (
                       <form method="post" action={`/members/${m.user_id}/role`} class="inline-form">
                         <Csrf token={me.session.csrf} />
@@ -115,10 +161,10 @@ export const MembersPage: FC<MembersPageProps> = ({ me, members, invited = [], l
                       roleNames[m.role]
                     )}
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <span class={`badge ${m.status === 'active' ? 'active' : 'pending'}`}>{m.status}</span>
                   </td>
-                  <td>
+                  <td data-label="Since">
                     <When at={m.created_at} />
                   </td>
                   {me.canManage ? (

@@ -92,13 +92,13 @@ const emptyText = (view: KeyListView | undefined) =>
 
 /** “replaces ptk_…” and “replaced by ptk_…”: a roll's two keys, each a link to the other. */
 const Lineage: FC<{ k: KeyView; prefixes: Record<string, string> }> = ({ k, prefixes }) => {
-  const link = (id: string) => <a href={`/keys?status=all&q=${id}`}>{prefixes[id] ? <code>{prefixes[id]}…</code> : 'a removed key'}</a>
+  const link = (id: string, otherwise: string) => <a href={`/keys?status=all&q=${id}`}>{prefixes[id] ? <code>{prefixes[id]}…</code> : otherwise}</a>
   if (!k.rolled_from && !k.replaced_by) return null
   return (
     <div class="lineage small-text muted">
-      {k.rolled_from ? <span>replaces {link(k.rolled_from)}</span> : null}
+      {k.rolled_from ? <span>replaces {link(k.rolled_from, 'an earlier key')}</span> : null}
       {k.rolled_from && k.replaced_by ? ' · ' : null}
-      {k.replaced_by ? <span>replaced by {link(k.replaced_by)}</span> : null}
+      {k.replaced_by ? <span>replaced by {link(k.replaced_by, 'a newer key')}</span> : null}
     </div>
   )
 }

@@ -4,18 +4,18 @@ import type { HttpEnv } from '../http/env.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { Empty, Page } from './layout.js'
 import { ConfirmPage, type Question } from './pages/confirm.js'
-import { DeliveryPage, type Attempt } from './pages/delivery.js'
+import { DeliveryPage, type Attempt, type DeliveryDetail } from './pages/delivery.js'
 import { ForRolePage, type EventRow } from './pages/for-role.js'
 import { deleteQuestion, rotateQuestion, WebhookPage, type Delivery } from './pages/webhook.js'
 import { WebhooksPage, type Hook } from './pages/webhooks.js'
 
 type Ctx = Context<HttpEnv>
-type Extra = { secret?: string; notice?: string; error?: string }
+type Extra = { secret?: string; notice?: string; error?: string; editing?: { url: string; description: string; events: string[] } }
 type HookWithSecret = Hook & { secret: string }
 
 /**
  * Webhooks through the webhooks operations by id only (`webhooks.list`, `…get`, `…deliveries`, `…delivery_attempts`,
- * `…create`, `…update`, `…delete`, `…rotate_secret`, `…reveal_secret`, `…test`, `…retry_delivery`), so the page
+ * `…delivery_get`, `…create`, `…update`, `…delete`, `…rotate_secret`, `…reveal_secret`, `…test`, `…retry_delivery`), so the page
  * follows whatever those operations allow; a deployment without them gets a plain notice.
  */
 export function webhookRoutes(kit: DashboardKit) {
@@ -25,13 +25,22 @@ export function webhookRoutes(kit: DashboardKit) {
     const needs = 'Webhook endpoints, their deliveries and signing secrets are managed with the admin scope.'
     return kit.html(c, <ForRolePage me={me} title="Webhooks" current="/webhooks" needs={needs} events={events} error={error} />, status)
   }
+  /** The event types an endpoint can choose (the test event goes to one endpoint on request, never by subscription). */
+  const eventTypes = async (c: Ctx, me: SignedIn) =>
+    kit.has('webhooks.event_types') ? (await kit.view<{ data: { type: string; summary: string }[] }>(c, me, 'webhooks.event_types')).data.filter((t) => t.type !== 'webhook.test') : []
 
   const listPage = async (c: Ctx, me: SignedIn, error?: string, status = 200) => {
     if (!kit.can(me, 'webhooks.list')) return forRole(c, me, error, status)
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
     const hooks = await kit.view<{ data: Hook[]; next_cursor: string | null }>(c, me, 'webhooks.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
-    const types = kit.has('webhooks.event_types') ? (await kit.view<{ data: { type: string; summary: string }[] }>(c, me, 'webhooks.event_types')).data : []
-    return kit.html(c, <WebhooksPage me={me} hooks={hooks.data} nextCursor={hooks.next_cursor} eventTypes={types.filter((t) => t.type !== 'webhook.test')} error={error} />, status)
+    return kit.html(c, <WebhooksPage me={me} hooks={hooks.data} nextCursor={hooks.next_cursor} eventTypes={await eventTypes(c, me)} error={error} />, status)
+  }
+
+  /** The events a form chose: all, or the ticked ones (none ticked is refused, as on the API). */
+  const chosenEvents = (me: SignedIn) => {
+    const events = formText(me.form, 'events_mode') === 'some' ? me.form.getAll('events').map(String) : ['*']
+    if (events.length === 0) throw new ApiError('validation_error', 'Choose at least one event, or all events', { fields: { events: 'is empty' } })
+    return events
   }
 
   const hookPage = async (c: Ctx, me: SignedIn, id: string, extra: Extra = {}, status = 200) => {
@@ -42,7 +51,12 @@ export function webhookRoutes(kit: DashboardKit) {
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
     const deliveries = await kit.view<{ data: Delivery[]; next_cursor: string | null }>(c, me, 'webhooks.deliveries', { params: { id }, query: { limit: '50', ...(cursor ? { cursor } : {}) } })
     const location = c.req.method === 'POST' ? `/webhooks/${id}` : undefined
-    return kit.html(c, <WebhookPage me={me} hook={hook} deliveries={deliveries.data} nextCursor={deliveries.next_cursor} location={location} {...extra} />, status)
+    const types = me.canManage ? await eventTypes(c, me) : []
+    return kit.html(
+      c,
+      <WebhookPage me={me} hook={hook} deliveries={deliveries.data} eventTypes={types} nextCursor={deliveries.next_cursor} location={location} {...extra} />,
+      status,
+    )
   }
 
   /** A change on one endpoint, then its page with a notice, or the reason it failed. */
@@ -97,9 +111,8 @@ export function webhookRoutes(kit: DashboardKit) {
       kit.limit,
       kit.signedIn(async (c, me) => {
         if (!kit.has('webhooks.create')) return notMounted(c, me)
-        const events = formText(me.form, 'events_mode') === 'some' ? me.form.getAll('events').map(String) : ['*']
         try {
-          if (events.length === 0) throw new ApiError('validation_error', 'Choose at least one event, or all events', { fields: { events: 'is empty' } })
+          const events = chosenEvents(me)
           const body = { url: formText(me.form, 'url'), events, description: formText(me.form, 'description') }
           const created = await kit.act<HookWithSecret>(c, me, 'webhooks.create', { body })
           return await hookPage(c, me, created.id, { secret: created.secret, notice: 'Endpoint added. Verify deliveries with this signing secret.' }, 201)
@@ -155,6 +168,28 @@ export function webhookRoutes(kit: DashboardKit) {
         }),
       )
     }
+    // URL, description and events through `webhooks.update` (PATCH /webhooks/{id}); a refusal keeps what was typed.
+    app.post(
+      '/webhooks/:id/edit',
+      kit.limit,
+      kit.signedIn(async (c, me) => {
+        const id = c.req.param('id')!
+        if (!kit.has('webhooks.update')) return notMounted(c, me)
+        const typed = { url: formText(me.form, 'url'), description: formText(me.form, 'description'), events: me.form.getAll('events').map(String) }
+        const editing = { ...typed, events: formText(me.form, 'events_mode') === 'some' ? typed.events : ['*'] }
+        try {
+          await kit.act(c, me, 'webhooks.update', { params: { id }, body: { url: typed.url, description: typed.description, events: chosenEvents(me) } })
+          return await hookPage(c, me, id, { notice: 'Endpoint saved: the next deliveries go to it as it is now.' })
+        } catch (error) {
+          const { message, status } = kit.failure(error)
+          try {
+            return await hookPage(c, me, id, { error: `Could not save the endpoint: ${message}`, editing }, status)
+          } catch (again) {
+            return listPage(c, me, kit.failure(again).message, status)
+          }
+        }
+      }),
+    )
     app.post(
       '/webhooks/:id/delete',
       kit.limit,
@@ -169,15 +204,16 @@ export function webhookRoutes(kit: DashboardKit) {
       '/webhooks/:id/deliveries/:did',
       kit.signedIn(async (c, me) => {
         const id = c.req.param('id')!
-        if (!kit.has('webhooks.delivery_attempts')) return notMounted(c, me)
+        if (!kit.has('webhooks.delivery_attempts') || !kit.has('webhooks.delivery_get')) return notMounted(c, me)
         const deliveryId = c.req.param('did')!
         const cursor = c.req.query('cursor')
         try {
+          const delivery = await kit.view<DeliveryDetail>(c, me, 'webhooks.delivery_get', { params: { id, delivery_id: deliveryId } })
           const attempts = await kit.view<{ data: Attempt[]; next_cursor: string | null }>(c, me, 'webhooks.delivery_attempts', {
             params: { id, delivery_id: deliveryId },
             query: { limit: '50', ...(cursor ? { cursor } : {}) },
           })
-          return kit.html(c, <DeliveryPage me={me} hookId={id} deliveryId={deliveryId} attempts={attempts.data} nextCursor={attempts.next_cursor} />)
+          return kit.html(c, <DeliveryPage me={me} hookId={id} delivery={delivery} attempts={attempts.data} nextCursor={attempts.next_cursor} />)
         } catch (error) {
           const { message, status } = kit.failure(error)
           try {

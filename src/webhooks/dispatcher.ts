@@ -236,6 +236,7 @@ export class Dispatcher {
         error: result.error,
         latency_ms: Math.round(result.latencyMs),
         created_at: iso(now),
+        response_body: result.responseBody ?? null,
       })
       .execute()
     if (ok) {

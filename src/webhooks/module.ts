@@ -2,6 +2,7 @@ import { defineModule } from '../core/module.js'
 import { z } from '../core/schema.js'
 import { createWebhook } from './operations/create-webhook.js'
 import { deleteWebhook } from './operations/delete-webhook.js'
+import { getDelivery } from './operations/get-delivery.js'
 import { getWebhook } from './operations/get-webhook.js'
 import { listAttempts } from './operations/list-attempts.js'
 import { listDeliveries } from './operations/list-deliveries.js'
@@ -18,7 +19,7 @@ import { WebhookSchema } from './schemas.js'
 export const webhooksModule = defineModule({
   name: 'webhooks',
   // event-types before {id}, so the static path wins the route.
-  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, revealSecret, listDeliveries, listAttempts, retryDelivery, sendTest, listEvents],
+  operations: [listEventTypes, listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, rotateSecret, revealSecret, listDeliveries, getDelivery, listAttempts, retryDelivery, sendTest, listEvents],
   tags: [{ name: 'Webhooks', description: 'Signed deliveries (Standard Webhooks) retried for up to 24 hours, and the events they carry.' }],
   events: [
     {

@@ -51,6 +51,11 @@ export const DeliverySchema = z
   })
   .openapi('WebhookDelivery')
 
+/** One delivery with the request body it sends (the same bytes on every attempt, signed as sent). */
+export const DeliveryWithPayloadSchema = DeliverySchema.extend({
+  payload: z.string().openapi({ description: 'The request body sent to the endpoint: the event as JSON text, byte for byte.' }),
+}).openapi('WebhookDeliveryWithPayload')
+
 export const EventSchema = z
   .object({ id: Uuid, object: z.literal('event'), type: z.string(), timestamp: Timestamp, data: z.unknown() })
   .openapi('Event')
@@ -94,6 +99,10 @@ export function toDeliveryView(row: WebhookDeliveriesTable): z.infer<typeof Deli
   }
 }
 
+export function toDeliveryWithPayload(row: WebhookDeliveriesTable): z.infer<typeof DeliveryWithPayloadSchema> {
+  return { ...toDeliveryView(row), payload: row.payload }
+}
+
 export const AttemptSchema = z
   .object({
     id: Uuid,
@@ -103,6 +112,10 @@ export const AttemptSchema = z
     status_code: z.number().int().nullable().openapi({ description: "The endpoint's HTTP status; null when no answer came." }),
     error: z.string().nullable().openapi({ description: 'Why no answer came (timeout, connection refused, refused address…).' }),
     latency_ms: z.number().int(),
+    response_body: z
+      .string()
+      .nullable()
+      .openapi({ description: "The first bytes of the endpoint's answer (at most 2 KB, as UTF-8 text); null when no answer came." }),
     created_at: Timestamp,
   })
   .openapi('WebhookAttempt')
@@ -116,6 +129,7 @@ export function toAttemptView(row: WebhookAttemptsTable): z.infer<typeof Attempt
     status_code: row.status_code,
     error: row.error,
     latency_ms: row.latency_ms,
+    response_body: row.response_body ?? null,
     created_at: isoTimestamp(row.created_at)!,
   }
 }

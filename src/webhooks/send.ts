@@ -9,6 +9,8 @@ export interface SendResult {
   error: string | null
   latencyMs: number
   retryAfterSeconds: number | null
+  /** The first `RESPONSE_EXCERPT_BYTES` of the answer's body, as UTF-8 text; null without an answer. */
+  responseBody?: string | null
   /** Cut by `signal` before an answer: the attempt does not count. */
   cancelled?: boolean
 }
@@ -25,6 +27,14 @@ export interface SendOptions {
 
 export const SEND_TIMEOUT_MS = 15_000
 const MAX_RESPONSE_BYTES = 64 * 1024
+/** How much of a receiver's answer is kept for the delivery log. */
+export const RESPONSE_EXCERPT_BYTES = 2048
+
+/** The kept start of a body: whole UTF-8 characters only (a cut one is dropped), no NUL (PostgreSQL text refuses it). */
+export function responseExcerpt(chunks: Buffer[]): string {
+  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES)
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, '').replaceAll('\u0000', '')
+}
 
 /**
  * The connection goes to the address this lookup checked, so a name that re-resolves to a private
@@ -75,11 +85,19 @@ export async function send(url: string, headers: Record<string, string>, body: s
       settled = true
       clearTimeout(deadline)
       options.signal?.removeEventListener('abort', cancel)
-      const result: SendResult = { status, error, latencyMs: elapsed(), retryAfterSeconds: parseRetryAfter(retryAfter, (options.now ?? Date.now)()) }
+      const result: SendResult = {
+        status,
+        error,
+        latencyMs: elapsed(),
+        retryAfterSeconds: parseRetryAfter(retryAfter, (options.now ?? Date.now)()),
+        responseBody: status === null ? null : responseExcerpt(kept),
+      }
       resolve(cancelled ? { ...result, cancelled } : result)
     }
     // Once the receiver has answered, the attempt counts even if its body is cut short.
     let answered: { status: number | null; retryAfter: string | undefined } | undefined
+    const kept: Buffer[] = []
+    let keptBytes = 0
     const cancel = () => {
       request.destroy()
       if (answered) finish(answered.status, null, answered.retryAfter)
@@ -100,8 +118,12 @@ export async function send(url: string, headers: Record<string, string>, body: s
       const retryAfter = response.headers['retry-after']
       answered = { status, retryAfter }
       let received = 0
-      // The body is read (so the connection can be reused) but not kept; a huge one is cut short.
+      // The body is read (so the connection can be reused), its first 2 KB kept; a huge one is cut short.
       response.on('data', (chunk: Buffer) => {
+        if (keptBytes < RESPONSE_EXCERPT_BYTES) {
+          kept.push(chunk.subarray(0, RESPONSE_EXCERPT_BYTES - keptBytes))
+          keptBytes += Math.min(chunk.length, RESPONSE_EXCERPT_BYTES - keptBytes)
+        }
         received += chunk.length
         if (received > MAX_RESPONSE_BYTES) {
           response.destroy()

@@ -48,6 +48,8 @@ export interface WebhookAttemptsTable {
   error: string | null
   latency_ms: number
   created_at: string
+  /** The first bytes of the answer's body (at most 2 KB), as text; null when none came. */
+  response_body: string | null
 }
 
 export interface WebhookTables extends CoreTables {

@@ -252,17 +252,23 @@ export class WebhookService {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }
 
-  /** Every attempt of one delivery of one endpoint of the organisation, newest first; 404 for anything else. */
-  async listAttempts(orgId: string, endpointId: string, deliveryId: string, limit: number, cursor?: Cursor): Promise<WebhookAttemptsTable[]> {
+  /** One delivery of one endpoint of the organisation, with the payload it sends; 404 for anything else. */
+  async getDelivery(orgId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveriesTable> {
     await this.require(orgId, endpointId)
     const delivery = await this.#db
       .selectFrom('webhook_deliveries')
-      .select('id')
+      .selectAll()
       .where('id', '=', deliveryId)
       .where('endpoint_id', '=', endpointId)
       .where('org_id', '=', orgId)
       .executeTakeFirst()
     if (!delivery) throw new ApiError('not_found', 'Delivery not found')
+    return delivery
+  }
+
+  /** Every attempt of one delivery of one endpoint of the organisation, newest first; 404 for anything else. */
+  async listAttempts(orgId: string, endpointId: string, deliveryId: string, limit: number, cursor?: Cursor): Promise<WebhookAttemptsTable[]> {
+    await this.getDelivery(orgId, endpointId, deliveryId)
     let query = this.#db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).where('org_id', '=', orgId)
     if (cursor) query = query.where(beforeCursor(cursor))
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()

@@ -109,6 +109,7 @@ const forms: Record<string, (tenant: Tenant) => Record<string, string | string[]
   'POST /members/:userId/link': () => ({}),
   'POST /members/:userId/remove': () => ({ confirmed: '1' }),
   'POST /webhooks': (t) => ({ url: 'http://127.0.0.1:9/dashboard-hook', events_mode: 'all', description: `Dashboard hook ${t.marker}` }),
+  'POST /webhooks/:id/edit': (t) => ({ url: 'http://127.0.0.1:9/edited-hook', events_mode: 'all', description: `Edited hook ${t.marker}` }),
   'POST /webhooks/:id/reveal': () => ({}),
   'POST /webhooks/:id/rotate': () => ({ confirmed: '1' }),
   'POST /webhooks/:id/test': () => ({}),

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { CopyField, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
 import { PostButton, type Question } from './confirm.js'
 
 /** `endpoint`: the endpoint's URL, or how to name it where the page does not show it. */
@@ -14,7 +14,7 @@ export const rotateQuestion: Question = {
   message: 'A new secret signs from now on; the old one also signs for 24 hours so receivers can switch.',
   action: 'Rotate secret',
 }
-import { HookStatus, type Hook } from './webhooks.js'
+import { EventsFieldset, HookStatus, type EventType, type Hook } from './webhooks.js'
 
 export interface Delivery {
   id: string
@@ -32,6 +32,10 @@ interface WebhookPageProps {
   me: Viewer & { canManage: boolean }
   hook: Hook
   deliveries: Delivery[]
+  /** The declared event types, for the edit form. */
+  eventTypes?: EventType[]
+  /** Open the edit form (after a failed edit, with what was sent). */
+  editing?: { url: string; description: string; events: string[] } | undefined
   nextCursor?: string | null | undefined
   /** Present only in the answer to "Reveal", create or rotate: never on a plain GET. */
   secret?: string | undefined
@@ -40,7 +44,29 @@ interface WebhookPageProps {
   location?: string | undefined
 }
 
-export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCursor, secret, notice, error, location }) => {
+const EditForm: FC<{ me: Viewer; hook: Hook; eventTypes: EventType[]; editing?: WebhookPageProps['editing'] }> = ({ me, hook, eventTypes, editing }) => {
+  const shown = editing ?? hook
+  return (
+    <details class="card" open={Boolean(editing)}>
+      <summary>Edit endpoint</summary>
+      <form method="post" action={`/webhooks/${hook.id}/edit`} class="stack">
+        <Csrf token={me.session.csrf} />
+        <label for="edit-url">Endpoint URL</label>
+        <input id="edit-url" name="url" type="url" required maxlength={2048} value={shown.url} />
+        <label for="edit-desc">Description</label>
+        <input id="edit-desc" name="description" maxlength={500} value={shown.description} />
+        <EventsFieldset eventTypes={eventTypes} selected={shown.events} />
+        <div>
+          <button type="submit" class="primary">
+            Save changes
+          </button>
+        </div>
+      </form>
+    </details>
+  )
+}
+
+export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, eventTypes = [], editing, nextCursor, secret, notice, error, location }) => {
   const base = `/webhooks/${hook.id}`
   return (
     <Page title="Webhook endpoint" me={me} current="/webhooks" location={location}>
@@ -112,6 +138,7 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
           )}
         </dd>
       </dl>
+      {me.canManage ? <EditForm me={me} hook={hook} eventTypes={eventTypes} editing={editing} /> : null}
       <h2>Deliveries</h2>
       {deliveries.length === 0 ? (
         <Empty>No deliveries yet{me.canManage ? ': send a test event to see one.' : '.'}</Empty>
@@ -124,12 +151,14 @@ export const WebhookPage: FC<WebhookPageProps> = ({ me, hook, deliveries, nextCu
               {deliveries.map((d) => (
                 <tr>
                   <td>
-                    <code>{d.event_type}</code>
+                    <a href={`${base}/deliveries/${d.id}`} aria-label={`The ${d.event_type} delivery: payload and responses`}>
+                      <code>{d.event_type}</code>
+                    </a>
                   </td>
                   <td>
                     <span class={`badge ${d.status}`}>{d.status}</span>
                   </td>
-                  <td>{d.attempts > 0 ? <a href={`${base}/deliveries/${d.id}`} aria-label={`${d.attempts} attempts of this ${d.event_type} delivery`}>{d.attempts}</a> : d.attempts}</td>
+                  <td>{d.attempts}</td>
                   <td>{d.last_status_code ?? (d.last_error ? <span title={d.last_error}>{d.last_error.slice(0, 60)}</span> : <span class="muted">—</span>)}</td>
                   <td>{d.last_latency_ms === null ? <span class="muted">—</span> : `${d.last_latency_ms} ms`}</td>
                   <td>

@@ -13,13 +13,41 @@ export interface Hook {
 
 type Me = Viewer & { canManage: boolean }
 
+export type EventType = { type: string; summary: string }
+
+/** “All events” or a choice of them: the add and edit forms of an endpoint. `selected` omitted or `["*"]` means all. */
+export const EventsFieldset: FC<{ eventTypes: EventType[]; selected?: string[] }> = ({ eventTypes, selected = ['*'] }) => {
+  const all = selected.includes('*')
+  // An event the endpoint subscribed to that is no longer declared stays ticked, so saving keeps it.
+  const known = new Set(eventTypes.map((t) => t.type))
+  const choices = [...eventTypes, ...selected.filter((e) => e !== '*' && !known.has(e)).map((type) => ({ type, summary: 'Not declared by this deployment' }))]
+  return (
+    <fieldset>
+      <legend>Events</legend>
+      <label class="check">
+        <input type="radio" name="events_mode" value="all" checked={all} /> All events, including ones added later
+      </label>
+      <label class="check">
+        <input type="radio" name="events_mode" value="some" checked={!all} /> Only these:
+      </label>
+      <div class="event-grid">
+        {choices.map((t) => (
+          <label class="check" title={t.summary}>
+            <input type="checkbox" name="events" value={t.type} checked={!all && selected.includes(t.type)} /> <code>{t.type}</code>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  )
+}
+
 export const HookStatus: FC<{ hook: Hook }> = ({ hook }) => (
   <span class={`badge ${hook.enabled ? 'active' : 'revoked'}`} title={hook.disabled_reason ?? undefined}>
     {hook.enabled ? 'enabled' : 'disabled'}
   </span>
 )
 
-export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: { type: string; summary: string }[]; nextCursor?: string | null | undefined; error?: string | undefined }> = ({
+export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; nextCursor?: string | null | undefined; error?: string | undefined }> = ({
   me,
   hooks,
   eventTypes,
@@ -39,22 +67,7 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: { type: strin
           <input id="hook-url" name="url" type="url" required maxlength={2048} placeholder="https://example.com/webhooks/portico" />
           <label for="hook-desc">Description</label>
           <input id="hook-desc" name="description" maxlength={500} placeholder="Order sync" />
-          <fieldset>
-            <legend>Events</legend>
-            <label class="check">
-              <input type="radio" name="events_mode" value="all" checked /> All events, including ones added later
-            </label>
-            <label class="check">
-              <input type="radio" name="events_mode" value="some" /> Only these:
-            </label>
-            <div class="event-grid">
-              {eventTypes.map((t) => (
-                <label class="check" title={t.summary}>
-                  <input type="checkbox" name="events" value={t.type} /> <code>{t.type}</code>
-                </label>
-              ))}
-            </div>
-          </fieldset>
+          <EventsFieldset eventTypes={eventTypes} />
           <div>
             <button type="submit" class="primary">
               Add endpoint

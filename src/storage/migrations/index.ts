@@ -9,6 +9,7 @@ import { invitationsMigration } from './008-invitations.js'
 import { keyDepthMigration } from './009-key-depth.js'
 import { keyImportNoticesMigration } from './010-key-import-notices.js'
 import { accountLinksMigration } from './012-account-links.js'
+import { webhookResponsesMigration } from './014-webhook-responses.js'
 
 /** Portico's own migrations, in order. Capabilities that own tables add theirs here (`0NN-name`). */
 export const porticoMigrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const porticoMigrations: Record<string, Migration> = {
   '009-key-depth': keyDepthMigration,
   '010-key-import-notices': keyImportNoticesMigration,
   '012-account-links': accountLinksMigration,
+  '014-webhook-responses': webhookResponsesMigration,
 }

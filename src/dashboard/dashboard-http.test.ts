@@ -120,7 +120,7 @@ describe.each(engines)('dashboard over HTTP (%s)', (engine) => {
     for (const p of plains) expect((await fetch(`${server.url}/api/v1/health`, { headers: { authorization: `Bearer ${p}` } })).status).toBe(200)
     // A leak report's revocation (tested in src/keys/leak-reports.test.ts) is marked as such in the list.
     await server.portico.database.db.updateTable('api_keys').set({ revoked_at: new Date().toISOString(), revoked_reason: 'leaked' }).where('hash', '=', sha(plains[0]!)).execute()
-    expect((await owner.get('/keys')).text).toContain('revoked: leaked')
+    expect((await owner.get('/keys?status=revoked')).text).toContain('revoked: leaked')
     const { id } = await server.portico.database.db.selectFrom('api_keys').select('id').where('hash', '=', sha(plains[0]!)).executeTakeFirstOrThrow()
     const keyPage = (await owner.get(`/keys/${id}`)).text
     expect(keyPage).toContain('a secret-scanning report found it in public')

@@ -9,7 +9,7 @@ describe('dashboard lists over HTTP', () => {
   let owner: Visitor
   let receiver: Awaited<ReturnType<typeof startReceiver>>
   let key: string
-  const rows = (page: string) => [...page.matchAll(/<span class="name">([^<]+)<\/span>/g)].map((m) => m[1])
+  const rows = (page: string) => [...page.matchAll(/<a class="name" href="[^"]+">([^<]+)<\/a>/g)].map((m) => m[1])
 
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 202, body: 'queued: thanks' }))

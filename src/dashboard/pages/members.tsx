@@ -37,7 +37,7 @@ const MemberSearch: FC<{ filter: MemberFilter; shown: number; total: number }> =
       <input id="member-search" type="search" name="q" value={filter.q} maxlength={254} placeholder="Name or e-mail" />
     </div>
     <label for="member-role" class="sr-only">
-      Role
+      Show the role
     </label>
     <select id="member-role" name="role">
       <option value="">Any role</option>
@@ -48,7 +48,7 @@ const MemberSearch: FC<{ filter: MemberFilter; shown: number; total: number }> =
       ))}
     </select>
     <label for="member-status" class="sr-only">
-      Status
+      Show the status
     </label>
     <select id="member-status" name="status">
       <option value="">Any status</option>

@@ -82,6 +82,11 @@ describe.each(engines)('the example e-signature product (%s)', (engine) => {
     const types = events.body.data.filter((e: { data: { id?: string; document_id?: string } }) => (e.data.id ?? e.data.document_id) === doc.id).map((e: { type: string }) => e.type)
     expect(types.sort()).toEqual(['document.completed', 'document.created', 'document.sent', 'recipient.signed'])
     expect((await server.api('GET', '/documents?status=COMPLETED', { key })).body.data.map((d: { id: string }) => d.id)).toContain(doc.id)
+    // The signer did it through their link: the audit log names them, not the operator.
+    const audit = await server.api('GET', '/audit-log?action=recipient.signed', { key })
+    expect(audit.body.data[0].actor).toEqual({ type: 'recipient', id: done.body.recipients[0].id, label: 'ada@example.com' })
+    const byAda = await server.api('GET', '/audit-log?actor=ada@example.com', { key })
+    expect(byAda.body.data.map((a: { action: string }) => a.action)).toEqual(['document.completed', 'recipient.signed'])
   })
 
   it('accepts JSON with file_base64, lets a recipient decline, and deletes with an event', async () => {

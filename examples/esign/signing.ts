@@ -47,16 +47,18 @@ export async function recordAnswer(tx: TransactionScope, target: SigningTarget, 
   if (Number(answered.numUpdatedRows) === 0) throw new ApiError('conflict', 'This recipient has already answered')
 
   const details = { recipient_id: recipient.id, recipient: recipient.email }
+  // The signer acts through their link, not as the operator: the audit log names them.
+  const actor = { type: 'recipient', id: recipient.id, label: recipient.email }
   if (action === 'decline') {
     await edb.updateTable('esign_documents').set({ status: 'DECLINED', updated_at: at }).where('id', '=', docId).where('org_id', '=', orgId).execute()
-    await tx.audit({ action: 'recipient.declined', targetType: 'document', targetId: docId, details })
+    await tx.audit({ action: 'recipient.declined', targetType: 'document', targetId: docId, details, actor })
     return loadDocument(tx.db, orgId, docId)
   }
 
   let after = await loadDocument(tx.db, orgId, docId)
   const me = after.recipients.find((r) => r.id === recipient.id)!
   await tx.emit('recipient.signed', { document_id: docId, recipient: { id: me.id, name: me.name, email: me.email, role: me.role, signed_at: at } })
-  await tx.audit({ action: 'recipient.signed', targetType: 'document', targetId: docId, details })
+  await tx.audit({ action: 'recipient.signed', targetType: 'document', targetId: docId, details, actor })
   if (after.recipients.some((r) => mustSign(r) && r.status !== 'SIGNED')) return after
 
   const original = await edb.selectFrom('esign_documents').select('file').where('id', '=', docId).where('org_id', '=', orgId).executeTakeFirstOrThrow()
@@ -64,6 +66,6 @@ export async function recordAnswer(tx: TransactionScope, target: SigningTarget, 
   await edb.updateTable('esign_documents').set({ status: 'COMPLETED', completed_file: completed, completed_at: at, updated_at: at }).where('id', '=', docId).where('org_id', '=', orgId).execute()
   after = await loadDocument(tx.db, orgId, docId)
   await tx.emit('document.completed', view(after))
-  await tx.audit({ action: 'document.completed', targetType: 'document', targetId: docId })
+  await tx.audit({ action: 'document.completed', targetType: 'document', targetId: docId, actor })
   return after
 }

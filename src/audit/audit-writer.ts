@@ -5,7 +5,11 @@ import { now } from '../storage/db.js'
 
 export const auditWriter: AuditWriter = {
   async write(db: AnyDb, principal: Principal | null, meta: RequestMeta, entry: AuditEntry) {
-    const actor = principal ? actorOf(principal) : { actorType: 'system', actorId: null, actorLabel: 'operator' }
+    const actor = entry.actor
+      ? { actorType: entry.actor.type, actorId: entry.actor.id, actorLabel: entry.actor.label }
+      : principal
+        ? actorOf(principal)
+        : { actorType: 'system', actorId: null, actorLabel: 'operator' }
     const resellerId = principal?.kind === 'reseller_key' ? principal.resellerId : null
     const orgId = entry.orgId === undefined ? (principal && principal.kind !== 'reseller_key' ? principal.orgId : null) : entry.orgId
     await db

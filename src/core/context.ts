@@ -23,6 +23,11 @@ export interface AuditEntry {
   details?: Record<string, unknown>
   /** Defaults to the caller's organisation. */
   orgId?: string | null
+  /**
+   * Who did it, when it is not the transaction's principal: a page without an account (a signer
+   * following their link) names the person it acts for instead of `operator`.
+   */
+  actor?: { type: string; id: string | null; label: string | null }
 }
 
 export interface RequestMeta {

@@ -37,7 +37,7 @@ describe('dashboard lists over HTTP', () => {
     expect(rows(page).sort()).toEqual(['Admin key', 'Billing worker', 'Billing worker'])
     expect(page).toMatch(/replaced by <a href="\/keys\?status=all&amp;q=[0-9a-f-]{36}"><code>ptk_/)
     expect(page).toMatch(/replaces <a href="\/keys\?status=all&amp;q=[0-9a-f-]{36}"><code>ptk_/)
-    expect(page).toMatch(/<span class="badge expired" title="The old key of a roll; it stops at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">ends in 59 min<\/span>/)
+    expect(page).toMatch(/<span class="badge expired" title="The old key of a roll; it stops at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">ends in (59 min|1 h)<\/span>/)
     expect(page).toMatch(/<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">just now<\/time>/)
     expect(rows((await owner.get('/keys?status=revoked')).text)).toEqual(['Old laptop'])
     expect(rows((await owner.get('/keys?status=expiring')).text)).toEqual(['Billing worker'])

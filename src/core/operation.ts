@@ -19,6 +19,10 @@ export interface RawRequestBody {
   /** The bytes as they arrive; null when the request has no body. */
   stream: ReadableStream<Uint8Array> | null
   contentType: string | undefined
+  /** The query string as the client sent it, without `?` (over MCP: the query arguments, encoded). */
+  query?: string
+  /** The client's request headers (REST; absent over MCP and the dashboard). */
+  headers?: Headers
 }
 
 /** A handler may answer raw bytes (a PDF download) instead of JSON. */
@@ -28,6 +32,19 @@ export class FileResult {
     readonly contentType: string,
     readonly filename?: string,
   ) {}
+}
+
+export type JsonSchema = Record<string, unknown>
+
+export interface JsonSchemaInput {
+  /** Path parameters by name. */
+  params?: Record<string, JsonSchema>
+  /** An object schema of the query parameters. */
+  query?: JsonSchema
+  /** The JSON request body. */
+  body?: JsonSchema
+  /** Documented answers by status (`"200"`), with their media types and schemas. */
+  responses?: Record<string, { description: string; content?: Record<string, { schema?: JsonSchema }> }>
 }
 
 export interface OperationSpec<
@@ -57,9 +74,11 @@ export interface OperationSpec<
   body?: TBody
   /**
    * Portico does not read the body: the handler gets it as a stream in `ctx.rawBody` (with its
-   * content type), for a handler that forwards it elsewhere. No `body` schema may be declared, the
-   * cap (`maxBodyBytes`) is the handler's to enforce, and an `Idempotency-Key` fingerprints the
-   * method and path only. Over MCP and the dashboard the stream holds the JSON of the arguments.
+   * content type, the query string and the request headers), for a handler that forwards it
+   * elsewhere. No `body` schema may be declared, and the cap (`maxBodyBytes`) is the handler's to
+   * enforce; with an `Idempotency-Key` the body is read first (within `maxBodyBytes`, default
+   * 10 MB) so that it is fingerprinted too. Over MCP and the dashboard the stream holds the JSON of
+   * the arguments.
    */
   rawBody?: boolean
   /**
@@ -84,13 +103,20 @@ export interface OperationSpec<
   /** Whether a POST honours `Idempotency-Key`; default true for POST. */
   idempotent?: boolean
   /**
+   * Input and answers declared in JSON Schema instead of zod (an upstream's operations, from the
+   * upstreams file): published as written in the OpenAPI document and the MCP tool, and checked by
+   * the operation's own handler with a JSON Schema validator.
+   */
+  jsonSchema?: JsonSchemaInput
+  /**
    * The operation itself. It may answer synchronously (no promise: the request then awaits nothing
    * when its key is cached and its limiter in-process), and it may answer:
    * - a value of `output` (JSON, validated against it in tests and with PORTICO_CHECK_OUTPUT=1);
    * - a `FileResult` (bytes with a content type, `fileOutput` in OpenAPI);
    * - a web `Response`, sent by REST as it is (status, headers, a streamed body), with Portico's
    *   `X-Request-Id` and `RateLimit` headers added; over MCP its body is read as the tool's text.
-   *   Such an answer is never stored for an idempotent replay: its key is released afterwards.
+   *   For an idempotent replay only a JSON answer of at most 1 MB is stored; after any other the
+   *   key is released.
    */
   handler: (
     input: Infer<TParams> & Infer<TQuery> & Infer<TBody>,

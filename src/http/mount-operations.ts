@@ -41,7 +41,9 @@ class HttpBody implements RequestBody {
   }
 
   stream(): RawRequestBody {
-    return { stream: this.c.req.raw.body, contentType: requestHeader(this.c, 'content-type') }
+    const { url } = this.c.req
+    const at = url.indexOf('?')
+    return { stream: this.c.req.raw.body, contentType: requestHeader(this.c, 'content-type'), query: at < 0 ? '' : url.slice(at + 1), headers: this.c.req.raw.headers }
   }
 }
 

@@ -4,7 +4,23 @@ import type { Principal } from '../../core/principal.js'
 import type { IdempotencyStore } from '../../idempotency/idempotency-store.js'
 import type { Exchange } from '../exchange.js'
 import type { Step } from '../pipeline.js'
+import { captureAnswer } from '../capture-answer.js'
 import { redactSecrets } from '../redact-secrets.js'
+
+/** The largest passed-through answer kept for replays. */
+const STORED_ANSWER_LIMIT = 1024 * 1024
+
+/**
+ * A handler's own Response (a forwarded answer) is kept for replays when it is JSON of at most
+ * 1 MB: it is read here and sent on from what was read. Any other is sent as it streams and its
+ * key released, so a retry runs again.
+ */
+async function storePassthrough(store: IdempotencyStore, claim: Claim, x: Exchange, response: Response): Promise<void> {
+  const captured = await captureAnswer(response, STORED_ANSWER_LIMIT)
+  x.answer = { kind: 'passthrough', status: captured.response.status, response: captured.response }
+  if (captured.json === undefined) return store.release(claim.owner, claim.key)
+  return store.complete(claim.owner, claim.key, captured.response.status, captured.json)
+}
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 
@@ -64,10 +80,11 @@ export function idempotency(store: IdempotencyStore): Step {
       const { answer, error } = x
       if (answer?.kind === 'json') return store.complete(claim.owner, claim.key, answer.status, JSON.stringify(redactSecrets(x.op, answer.body)))
       if (answer?.kind === 'file') return store.complete(claim.owner, claim.key, answer.status, 'null')
+      if (answer?.kind === 'passthrough' && answer.status < 500) return storePassthrough(store, claim, x, answer.response)
       if (!answer && error instanceof ApiError && error.status < 500) {
         return store.complete(claim.owner, claim.key, error.status, JSON.stringify(error.toEnvelope(x.request.meta.requestId)))
       }
-      // A streamed answer is not kept, and a failure of ours is not an answer: the key is free again.
+      // A failure of ours is not an answer: the key is free again.
       return store.release(claim.owner, claim.key)
     },
   }

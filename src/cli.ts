@@ -264,7 +264,15 @@ export async function setResellerStatus(database: DatabaseHandle, config: Portic
 
 async function start(config: PorticoConfig, modules: PorticoModule[], out: (line: string) => void): Promise<number> {
   const log = createLogger(config)
-  const portico = await createPortico({ config, modules, logger: log })
+  let portico: Awaited<ReturnType<typeof createPortico>>
+  try {
+    portico = await createPortico({ config, modules, logger: log })
+  } catch (error) {
+    // A configuration read at start (PORTICO_UPSTREAMS) fails as the environment does: one line.
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`portico: bad configuration: ${error.message}\n`)
+    return 78
+  }
   await portico.start()
   let url: string
   try {

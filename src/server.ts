@@ -25,6 +25,7 @@ import { KeyImporter } from './keys/key-import.js'
 import { KeyNotices } from './keys/key-notices.js'
 import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
 import { leakReportRoutes } from './http/leak-report-route.js'
+import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
 import { CreditStore } from './keys/credits/credit-store.js'
 import { DatabaseCreditMeter, MemoryCreditMeter, type CreditMeter } from './keys/credits/credit-meter.js'
@@ -32,6 +33,9 @@ import { keysModule } from './keys/module.js'
 import { Metrics } from './metrics/metrics.js'
 import { mcpRoutes } from './mcp/mcp-routes.js'
 import { FirstRun } from './dashboard/first-run.js'
+import type { Gateway } from './gateway/gateway.js'
+import { gatewayModule } from './gateway/gateway-module.js'
+import { loadUpstreamsFile, UpstreamsFileError } from './gateway/upstreams-file.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { SessionStore } from './dashboard/session-store.js'
 import { Dispatcher } from './webhooks/dispatcher.js'
@@ -93,6 +97,8 @@ export interface Portico {
   registry: OperationRegistry
   services: Services
   executor: OperationExecutor
+  /** The services declared in PORTICO_UPSTREAMS, when there are any. */
+  gateway: Gateway | undefined
   /** Starts background work (last-use batching, housekeeping, module workers). */
   start(): Promise<void>
   /** Writes pending last-use times now (tests; shutdown does it too). */
@@ -205,17 +211,34 @@ export function builtInModules(): PorticoModule[] {
 export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const { config } = options
   const log = options.logger ?? createLogger(config)
+  // A bad upstreams file stops the start before anything is opened or migrated.
+  const upstreams = config.upstreams ? gatewayModule(config.upstreams.file, loadUpstreamsFile(config.upstreams.file, config.upstreams.secret), log) : undefined
+  const modules = [...builtInModules(), ...(options.modules ?? [])]
   const database = options.database ?? openDatabase(config)
   const { db, dialect } = database
-  const modules = [...builtInModules(), ...(options.modules ?? [])]
   await migrate(database, modules)
 
   const registry = new OperationRegistry()
   for (const m of modules) registry.add(...(m.operations ?? []))
+  if (upstreams) {
+    const file = config.upstreams!.file
+    for (const op of upstreams.module.operations ?? []) {
+      try {
+        registry.add(op)
+      } catch (error) {
+        throw new UpstreamsFileError(file, op.tags?.[0], (error as Error).message)
+      }
+    }
+    modules.push(upstreams.module)
+  }
   const limitClasses = limitClassesOf(modules, config.rateLimitClasses)
   const policies = new LimitPolicies(limitClasses)
   for (const op of registry.all()) {
-    if (!policies.has(op.limit)) throw new Error(`operation ${op.id} names rate-limit class "${op.limit}", which no module declares`)
+    if (policies.has(op.limit)) continue
+    if (upstreams?.module.operations?.includes(op)) {
+      throw new UpstreamsFileError(config.upstreams!.file, op.tags?.[0], `operation ${op.id} names rate-limit class "${op.limit}", which is not declared (PORTICO_RATE_LIMITS)`)
+    }
+    throw new Error(`operation ${op.id} names rate-limit class "${op.limit}", which no module declares`)
   }
 
   const shared = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined
@@ -240,6 +263,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     if (up) log.warn('database reachable again')
     else log.error({ err }, 'database unreachable: requests that need it answer 503 service_unavailable; cached keys keep working')
   })
+  const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   // Imported keys' prefixes: read before serving, kept current over the invalidation channels.
   const importedPrefixes = new ImportedPrefixes()
@@ -255,8 +279,6 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const built = buildServices({ database, config, modules, invalidation, nudge: () => dispatcher.nudge(), heldCredits: (keyId, version, period) => credits.held(keyId, version, period) })
   outbox.onAppend(built.webhooks.fanOut)
   const keyService = built.keys
-  // One store for the services, authentication and last-use writes.
-  const keyStore = keyService.store
   const memberService = built.members
   const mail = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log })
   const services: Services = {
@@ -330,6 +352,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     tx: { db, outbox, auditWriter },
     urls: config,
     log,
+    gateway: upstreams?.gateway,
   })
   // Read once here, so a missing or malformed keys file stops the start naming the variable.
   const scanningKeys = config.leakReportKeysFile ? new ScanningKeys(config.leakReportKeysFile) : undefined
@@ -363,6 +386,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     registry,
     services,
     executor,
+    gateway: upstreams?.gateway,
     async start() {
       lastUsed.start()
       usage.start()

@@ -117,5 +117,7 @@ function usable(v: VerifiedKey, at: number): VerifiedKey {
 
 function toPrincipal(key: KeyWithOwner): Principal {
   const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key), keyExpiresAt: key.expires_at, keyMeta: parseMeta(key.meta), keyHasCredits: key.credits_version !== null }
-  return key.owner_type === 'org' ? { kind: 'org_key', orgId: key.org_id!, ...common } : { kind: 'reseller_key', resellerId: key.reseller_id!, ...common }
+  return key.owner_type === 'org'
+    ? { kind: 'org_key', orgId: key.org_id!, orgExternalId: key.org_external_id ?? null, ...common }
+    : { kind: 'reseller_key', resellerId: key.reseller_id!, ...common }
 }

@@ -60,6 +60,11 @@ export interface PorticoConfig {
   smtpUrl: string | undefined
   /** The sender of that e-mail. */
   mailFrom: string
+  /**
+   * PORTICO_UPSTREAMS: the file declaring the services Portico stands in front of (read at start),
+   * and where their secrets (`secret_env`) are read from.
+   */
+  upstreams: { file: string; secret(name: string): string | undefined } | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -223,5 +228,6 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     trustProxy: parseTrustProxy(env.PORTICO_TRUST_PROXY),
     smtpUrl: parseSmtpUrl(env.PORTICO_SMTP_URL),
     mailFrom: parseMailFrom(env.PORTICO_MAIL_FROM),
+    upstreams: env.PORTICO_UPSTREAMS?.trim() ? { file: path.resolve(env.PORTICO_UPSTREAMS.trim()), secret: (name) => env[name] } : undefined,
   }
 }

@@ -20,7 +20,9 @@ export const errorStatus = {
   rate_limited: 429,
   usage_exceeded: 429,
   internal_error: 500,
+  upstream_unavailable: 502,
   service_unavailable: 503,
+  upstream_timeout: 504,
 } as const
 
 export type ErrorCode = keyof typeof errorStatus
@@ -47,6 +49,8 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests; wait `retry_after` seconds.',
   usage_exceeded: "The key has no credits left; with a refill, `retry_after` is the seconds until it (00:00 UTC, or the 1st of the month).",
   internal_error: 'Something went wrong on our side; quote the request id.',
+  upstream_unavailable: 'The service behind this operation refused or dropped the connection; retry later.',
+  upstream_timeout: 'The service behind this operation did not answer in time; retry later.',
   service_unavailable: 'A dependency (the database, or Redis when rate limiting fails closed) is briefly unreachable; retry after `retry_after` seconds.',
 }
 

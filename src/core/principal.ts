@@ -6,6 +6,8 @@ export type Principal = OrgKeyPrincipal | ResellerKeyPrincipal | UserPrincipal
 export interface OrgKeyPrincipal {
   kind: 'org_key'
   orgId: string
+  /** The organisation's external id, when its reseller gave it one. */
+  orgExternalId?: string | null
   keyId: string
   keyPrefix: string
   keyName: string

@@ -3,6 +3,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Logger } from 'pino'
+import type { UpstreamHealth } from '../gateway/upstream-client.js'
+import type { UpstreamSpec } from '../gateway/upstreams-file.js'
 import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { Operation, OperationRegistry, RawRequestBody } from '../core/operation.js'
@@ -37,6 +39,8 @@ export interface DashboardDeps {
   tx: TransactionDeps
   urls: { readonly publicUrl: string }
   log: Logger
+  /** The services declared in PORTICO_UPSTREAMS (the Upstreams page), when there are any. */
+  gateway?: { readonly upstreams: UpstreamSpec[]; health(): UpstreamHealth[] } | undefined
 }
 
 /** The signed-in user of one request, as pages and handlers see them. */
@@ -157,7 +161,16 @@ export class DashboardKit {
       const session = found!
       const [orgs, invitations] = await Promise.all([this.deps.sessions.orgsOf(session.userId), this.deps.members.invitations.countForUser(session.userId)])
       const org = orgs.find((o) => o.id === session.orgId)!
-      const me: SignedIn = { session, orgs, org, form, invitations, canManage: session.role !== 'member', principal: principalOf({ session }) }
+      const me: SignedIn = {
+        session,
+        orgs,
+        org,
+        form,
+        invitations,
+        canManage: session.role !== 'member',
+        principal: principalOf({ session }),
+        upstreams: session.role === 'owner' && (this.deps.gateway?.upstreams.length ?? 0) > 0,
+      }
       return handler(c, me)
     }
   }

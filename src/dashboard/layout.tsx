@@ -13,6 +13,8 @@ export interface Viewer {
   orgs: OrgChoice[]
   /** Pending invitations to other organisations, announced on every page until answered. */
   invitations?: number
+  /** Whether the Upstreams page is in the menu: for Owners of a deployment with upstreams. */
+  upstreams?: boolean
 }
 
 const nav = [
@@ -88,7 +90,7 @@ const TopBar: FC<{ me: Viewer; current?: string | undefined }> = ({ me, current 
     </a>
     <nav aria-label="Main">
       <ul>
-        {nav.map(([href, label]) => (
+        {[...nav, ...(me.upstreams ? ([['/upstreams', 'Upstreams']] as const) : [])].map(([href, label]) => (
           <li>
             <a href={href} aria-current={current === href ? 'page' : undefined}>
               {label}

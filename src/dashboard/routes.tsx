@@ -13,6 +13,7 @@ import { keyRoutes } from './key-routes.js'
 import { DashboardKit, type DashboardDeps } from './kit.js'
 import { ASSETS } from './layout.js'
 import { memberRoutes } from './member-routes.js'
+import { upstreamRoutes } from './upstream-routes.js'
 import { usageRoutes } from './usage-routes.js'
 import { webhookRoutes } from './webhook-routes.js'
 
@@ -33,7 +34,7 @@ const assets: Record<string, { type: string; body: Uint8Array<ArrayBuffer> }> = 
 /** The web dashboard: server-rendered pages that call the same operations as the API, as the signed-in user. */
 export function dashboardRoutes(deps: DashboardDeps) {
   const kit = new DashboardKit(deps)
-  const mounts = [authRoutes(kit), accountRoutes(kit), invitationRoutes(kit), keyRoutes(kit), keyPageRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit)]
+  const mounts = [authRoutes(kit), accountRoutes(kit), invitationRoutes(kit), keyRoutes(kit), keyPageRoutes(kit), memberRoutes(kit), webhookRoutes(kit), usageRoutes(kit), aiRoutes(kit), upstreamRoutes(kit)]
 
   return function mountDashboard(app: Hono<HttpEnv>): void {
     app.get(`${ASSETS}/:file`, (c) => {

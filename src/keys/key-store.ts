@@ -13,6 +13,8 @@ export interface KeyWithOwner extends KeyRow {
   /** The version of the key's credit balance (null: no cap), so a cached key knows whether to count. */
   credits_version: number | null
   credits_interval: 'daily' | 'monthly' | null
+  /** The organisation's external id (given by its reseller), for the identity a gateway forwards. */
+  org_external_id?: string | null
 }
 
 export interface RateLimitOverride {
@@ -79,6 +81,7 @@ export class KeyStore {
         'organizations.rate_limits as org_rate_limits',
         'api_key_credits.version as credits_version',
         'api_key_credits.refill_interval as credits_interval',
+        'organizations.external_id as org_external_id',
       ])
       .where('api_keys.hash', '=', hash)
       .executeTakeFirst()

@@ -13,6 +13,10 @@ const cache = new WeakMap<Operation, Record<string, unknown>>()
  */
 export function toolInputSchema(op: Operation): Record<string, unknown> {
   let schema = cache.get(op)
+  if (!schema && op.jsonSchema) {
+    schema = jsonSchemaInput(op)
+    cache.set(op, schema)
+  }
   if (!schema) {
     const shape = { ...op.params?.shape, ...op.query?.shape, ...op.body?.shape }
     const json = z.toJSONSchema(z.object(shape), {
@@ -34,12 +38,7 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
     if (takesIdempotencyKey(op)) {
       json.properties = {
         ...json.properties,
-        [IDEMPOTENCY_ARGUMENT]: {
-          type: 'string',
-          minLength: 1,
-          maxLength: 255,
-          description: 'Optional, as REST\'s Idempotency-Key header: a call repeated with the same key and arguments within 24 h answers the first call\'s result (secrets shown once are null in it) instead of running again.',
-        },
+        [IDEMPOTENCY_ARGUMENT]: IDEMPOTENCY_PROPERTY,
       }
     }
     schema = json
@@ -50,6 +49,13 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
 
 /** The tool argument that carries what REST sends as the `Idempotency-Key` header. */
 export const IDEMPOTENCY_ARGUMENT = 'idempotency_key'
+
+const IDEMPOTENCY_PROPERTY = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  description: 'Optional, as REST\'s Idempotency-Key header: a call repeated with the same key and arguments within 24 h answers the first call\'s result (secrets shown once are null in it) instead of running again.',
+}
 
 function takesIdempotencyKey(op: Operation): boolean {
   return op.method === 'post' && op.idempotent
@@ -62,6 +68,24 @@ export function idempotencyKeyOf(op: Operation, args: Record<string, unknown>): 
   return typeof value === 'string' ? value : JSON.stringify(value) ?? ''
 }
 
+type ObjectSchema = { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown }
+
+/**
+ * An operation declared in JSON Schema: its path parameters, query and body properties side by
+ * side, as written. A body without a declared schema takes whatever other arguments are given.
+ */
+function jsonSchemaInput(op: Operation): Record<string, unknown> {
+  const declared = op.jsonSchema!
+  const query = (declared.query ?? {}) as ObjectSchema
+  const body = (declared.body ?? {}) as ObjectSchema
+  const properties: Record<string, unknown> = { ...query.properties, ...body.properties }
+  for (const [name, schema] of Object.entries(declared.params ?? {})) properties[name] = schema
+  const required = [...Object.keys(declared.params ?? {}), ...(query.required ?? []), ...(body.required ?? [])]
+  if (takesIdempotencyKey(op)) properties[IDEMPOTENCY_ARGUMENT] = IDEMPOTENCY_PROPERTY
+  const open = op.method !== 'get' && op.method !== 'delete' && (!declared.body || body.additionalProperties !== false)
+  return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: open }
+}
+
 /**
  * Splits a tool's arguments back into the parts REST would have received (path segments are
  * strings); `idempotency_key` is not part of any.
@@ -71,8 +95,17 @@ export function splitArguments(op: Operation, args: Record<string, unknown>): Re
   const params: Record<string, string> = Object.create(null)
   const query: Record<string, string> = Object.create(null)
   const body: Record<string, unknown> = Object.create(null)
+  const declared = op.jsonSchema
+  const queryNames = declared ? Object.keys((declared.query as ObjectSchema | undefined)?.properties ?? {}) : undefined
   for (const [name, value] of Object.entries(args)) {
     if (name === IDEMPOTENCY_ARGUMENT && takesIdempotencyKey(op)) continue
+    if (queryNames) {
+      if (declared!.params && Object.hasOwn(declared!.params, name)) {
+        if (value !== undefined && value !== null) params[name] = String(value)
+      } else if (queryNames.includes(name)) query[name] = value as string
+      else body[name] = value
+      continue
+    }
     if (op.params && Object.hasOwn(op.params.shape, name)) {
       if (value !== undefined && value !== null) params[name] = String(value)
     } else if (op.query && Object.hasOwn(op.query.shape, name)) query[name] = value as string

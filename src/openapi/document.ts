@@ -63,6 +63,71 @@ function bodyContent(op: Operation): Record<string, { schema: ZodType }> {
 /** A body is required when an empty one would not validate (a field is required, or alternatives must be chosen). */
 const bodyRequired = (op: Operation) => Boolean(op.body) && ((op.exactlyOneOf?.length ?? 0) > 0 || !op.body!.safeParse({}).success)
 
+function idempotencyHeader(op: Operation) {
+  return op.method === 'post' && op.idempotent
+    ? z.object({
+        'Idempotency-Key': z.string().max(255).optional().openapi({
+          description: 'Replays the first answer for the same key and body within 24 h; another body is 409 `idempotency_key_reused`.',
+        }),
+      })
+    : undefined
+}
+
+function describeOperation(op: Operation): string {
+  return [
+    op.description,
+    `**Scope:** ${op.scope ? `\`${op.scope}\`` : 'any valid key'} · **Rate-limit class:** \`${op.limit}\` · **Cost:** ${op.cost} credit${op.cost === 1 ? '' : 's'}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n')
+}
+
+/**
+ * An operation declared in JSON Schema (an upstream's): its parameters, body and answers are
+ * published as the upstreams file or the upstream's own document states them.
+ */
+function registerJsonSchemaPath(
+  registry: OpenAPIRegistry,
+  op: Operation,
+  security: Record<string, string[]>[],
+  headers: ReturnType<typeof idempotencyHeader>,
+): void {
+  const declared = op.jsonSchema!
+  const parameters: { name: string; in: 'path' | 'query'; required: boolean; description?: string; schema: object }[] = []
+  for (const [name, schema] of Object.entries(declared.params ?? {})) {
+    const { description, ...rest } = schema as { description?: string }
+    parameters.push({ name, in: 'path', required: true, ...(description ? { description } : {}), schema: rest })
+  }
+  const query = declared.query as { properties?: Record<string, { description?: string }>; required?: string[] } | undefined
+  for (const [name, schema] of Object.entries(query?.properties ?? {})) {
+    const { description, ...rest } = schema
+    parameters.push({ name, in: 'query', required: query?.required?.includes(name) ?? false, ...(description ? { description } : {}), schema: rest })
+  }
+  const documented = declared.responses && Object.keys(declared.responses).length > 0
+  const answers: Record<string, { description: string; headers?: typeof rateLimitHeaders; content?: Record<string, { schema?: object }> }> = {}
+  for (const [status, answer] of Object.entries(documented ? declared.responses! : { '200': { description: "The upstream's answer, passed through unchanged." } })) {
+    answers[status] = { ...answer, headers: rateLimitHeaders }
+  }
+  registry.registerPath({
+    method: op.method,
+    path: op.path,
+    operationId: op.id,
+    summary: op.summary,
+    description: describeOperation(op),
+    tags: op.tags ?? [],
+    security,
+    'x-scope': op.scope,
+    'x-rate-limit-class': op.limit,
+    'x-portico-cost': op.cost,
+    parameters: parameters as never,
+    request: {
+      ...(headers ? { headers } : {}),
+      ...(declared.body ? { body: { required: true, content: { 'application/json': { schema: declared.body as never } } } } : {}),
+    },
+    responses: { ...answers, ...errorResponsesFor(op) } as never,
+  })
+}
+
 /** OpenAPI 3.1 derived from the same declarations that serve the API: it cannot drift from them. */
 export function buildOpenApiDocument(input: DocumentInput): object {
   const registry = new OpenAPIRegistry()
@@ -91,28 +156,20 @@ export function buildOpenApiDocument(input: DocumentInput): object {
         : op.audience === 'any'
           ? [{ bearerAuth: [] }, { apiKeyHeader: [] }, { resellerAuth: [] }]
           : [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+    const headers = idempotencyHeader(op)
+    if (op.jsonSchema) {
+      registerJsonSchemaPath(registry, op, security, headers)
+      continue
+    }
     const success = op.fileOutput
       ? { description: 'The file.', content: { [op.fileOutput]: { schema: { type: 'string' as const, format: 'binary' } } } }
       : { description: op.summary, headers: rateLimitHeaders, content: { 'application/json': { schema: op.output } } }
-    const headers =
-      op.method === 'post' && op.idempotent
-        ? z.object({
-            'Idempotency-Key': z.string().max(255).optional().openapi({
-              description: 'Replays the first answer for the same key and body within 24 h; another body is 409 `idempotency_key_reused`.',
-            }),
-          })
-        : undefined
     registry.registerPath({
       method: op.method,
       path: op.path,
       operationId: op.id,
       summary: op.summary,
-      description: [
-        op.description,
-        `**Scope:** ${op.scope ? `\`${op.scope}\`` : 'any valid key'} · **Rate-limit class:** \`${op.limit}\` · **Cost:** ${op.cost} credit${op.cost === 1 ? '' : 's'}`,
-      ]
-        .filter(Boolean)
-        .join('\n\n'),
+      description: describeOperation(op),
       tags: op.tags ?? [],
       security,
       'x-scope': op.scope,

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import { Pool, type Dispatcher } from 'undici'
+import { ApiError } from '../core/errors.js'
+import { IdentitySigner, type IdentityClaims } from './identity.js'
+import type { UpstreamSpec } from './upstreams-file.js'
+
+/** Hop-by-hop fields (RFC 9110 §7.6.1), never forwarded either way, with whatever `Connection` names. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+
+/**
+ * Request fields that stay with Portico: the client's credentials and cookies, what the connection
+ * to the upstream sets itself, and every `Portico-*` field, so that a client cannot pose as
+ * another organisation by sending them.
+ */
+const NOT_FORWARDED = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'content-type', 'expect', 'x-request-id'])
+
+/** Answer fields Portico drops or sets itself. */
+const NOT_RETURNED = new Set(['set-cookie', 'set-cookie2', 'x-request-id', 'ratelimit', 'ratelimit-policy'])
+
+/** Statuses whose answer has no body (RFC 9110), for which a web Response must be built without one. */
+const NULL_BODY = new Set([101, 204, 205, 304])
+
+function connectionTokens(value: string | string[] | null | undefined): Set<string> {
+  const out = new Set<string>()
+  for (const v of Array.isArray(value) ? value : value ? [value] : []) for (const t of v.split(',')) if (t.trim()) out.add(t.trim().toLowerCase())
+  return out
+}
+
+export interface ForwardRequest {
+  method: string
+  /** The upstream path (parameters filled in) and query, as sent to the upstream: `/v1/docs/42?x=1`. */
+  target: string
+  /** The client's request headers. */
+  headers: Headers
+  /** The forwarded body's content type (the client's, or JSON for a tool call's arguments). */
+  contentType?: string | undefined
+  /** The body bytes, read (capped) beforehand so that their digest can be signed. */
+  body: Uint8Array | undefined
+  identity: Omit<IdentityClaims, 'method' | 'path' | 'body_sha256'>
+  /** The client's request: when it goes away, so does the upstream request. */
+  signal?: AbortSignal
+}
+
+export interface UpstreamHealth {
+  name: string
+  requests: number
+  failures: number
+  /** Time to the upstream's answer headers, last call and moving average (ms). */
+  lastLatencyMs: number | null
+  averageLatencyMs: number | null
+  lastSuccessAt: string | null
+  lastError: { code: 'upstream_unavailable' | 'upstream_timeout'; detail: string; at: string } | null
+}
+
+class UpstreamTimeout extends Error {}
+
+/**
+ * One upstream: a pooled keep-alive connection set (undici), the identity signer, and health
+ * counters. Answers pass through as they come (status, headers, body streamed); Portico's own
+ * failures are ApiErrors that never name the upstream's address.
+ */
+export class UpstreamClient {
+  readonly #pool: Pool
+  readonly #signer: IdentitySigner
+  readonly #base: string
+  readonly #health: UpstreamHealth
+
+  constructor(
+    readonly spec: UpstreamSpec,
+    private readonly log: Logger,
+  ) {
+    const url = new URL(spec.url)
+    this.#base = url.pathname.replace(/\/+$/, '')
+    this.#pool = new Pool(url.origin, {
+      connections: 256,
+      keepAliveTimeout: 30_000,
+      connectTimeout: Math.min(spec.timeoutMs, 10_000),
+      headersTimeout: spec.timeoutMs,
+      // timeout_ms bounds the wait for the answer's headers; a streamed body may take its time.
+      bodyTimeout: 0,
+    })
+    this.#signer = new IdentitySigner(spec.name, spec.secret)
+    this.#health = { name: spec.name, requests: 0, failures: 0, lastLatencyMs: null, averageLatencyMs: null, lastSuccessAt: null, lastError: null }
+  }
+
+  health(): UpstreamHealth {
+    return { ...this.#health }
+  }
+
+  async forward(request: ForwardRequest): Promise<Response> {
+    const started = performance.now()
+    const body = request.body && request.body.byteLength > 0 ? request.body : undefined
+    const bodySha256 = createHash('sha256').update(body ?? new Uint8Array()).digest('hex')
+    const { identity } = request
+    // The path as the upstream receives it, below the base path of its url.
+    const path = this.#base + request.target
+    const token = await this.#signer.sign({ ...identity, method: request.method.toUpperCase(), path, body_sha256: bodySha256 })
+
+    const headers: Record<string, string> = {}
+    const dropped = connectionTokens(request.headers.get('connection'))
+    request.headers.forEach((value, name) => {
+      if (HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || dropped.has(name) || name.startsWith('portico-')) return
+      headers[name] = value
+    })
+    if (request.contentType) headers['content-type'] = request.contentType
+    headers['portico-org-id'] = identity.org_id
+    if (identity.org_external_id) headers['portico-org-external-id'] = identity.org_external_id
+    headers['portico-key-id'] = identity.key_id
+    headers['portico-key-scopes'] = identity.scopes.join(' ')
+    headers['portico-request-id'] = identity.request_id
+    headers['portico-identity'] = token
+    if (body) headers['content-length'] = String(body.byteLength)
+
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new UpstreamTimeout()), this.spec.timeoutMs)
+    const onClientGone = () => controller.abort(request.signal?.reason)
+    request.signal?.addEventListener('abort', onClientGone, { once: true })
+    let answer: Dispatcher.ResponseData
+    this.#health.requests++
+    try {
+      answer = await this.#pool.request({
+        method: request.method.toUpperCase() as Dispatcher.HttpMethod,
+        path,
+        headers,
+        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
+        signal: controller.signal,
+      })
+    } catch (error) {
+      throw this.#failure(error, controller.signal.reason)
+    } finally {
+      clearTimeout(timer)
+    }
+    const latency = performance.now() - started
+    this.#health.lastLatencyMs = Math.round(latency * 100) / 100
+    this.#health.averageLatencyMs = Math.round(((this.#health.averageLatencyMs ?? latency) * 0.9 + latency * 0.1) * 100) / 100
+    this.#health.lastSuccessAt = new Date().toISOString()
+    const stream = answer.body
+    stream.once('close', () => request.signal?.removeEventListener('abort', onClientGone))
+    return this.#response(answer, request.method)
+  }
+
+  #response(answer: Dispatcher.ResponseData, method: string): Response {
+    const out = new Headers()
+    const dropped = connectionTokens(answer.headers.connection)
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || NOT_RETURNED.has(name) || dropped.has(name)) continue
+      if (Array.isArray(value)) for (const v of value) out.append(name, v)
+      else out.set(name, value)
+    }
+    const status = answer.statusCode
+    if (NULL_BODY.has(status) || method.toUpperCase() === 'HEAD') {
+      answer.body.resume()
+      return new Response(null, { status: status === 101 ? 502 : status, headers: out })
+    }
+    // A client that goes away cancels the web stream, which destroys the upstream's body with it.
+    return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, { status, headers: out })
+  }
+
+  #failure(error: unknown, reason: unknown): ApiError {
+    const timedOut =
+      reason instanceof UpstreamTimeout ||
+      (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT'
+    const code = timedOut ? 'upstream_timeout' : 'upstream_unavailable'
+    const detail = (error as { code?: string }).code ?? (error as Error).name ?? 'error'
+    this.#health.failures++
+    this.#health.lastError = { code, detail: timedOut ? `no answer within ${this.spec.timeoutMs} ms` : detail, at: new Date().toISOString() }
+    // The address stays in the log; the client learns only which upstream and what happened.
+    this.log.warn({ upstream: this.spec.name, err: error, code }, 'upstream request failed')
+    return timedOut
+      ? new ApiError('upstream_timeout', `The ${this.spec.name} service did not answer within ${this.spec.timeoutMs} ms`)
+      : new ApiError('upstream_unavailable', `The ${this.spec.name} service is unavailable`)
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close()
+  }
+}

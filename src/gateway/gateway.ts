@@ -138,7 +138,9 @@ export class Gateway {
 
     const path = spec.upstreamPath.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.params[name] ?? ''))
     const principal = call.principal
-    if (principal.kind !== 'org_key') throw new ApiError('wrong_key_type', 'Only organisation keys can call this operation')
+    // Organisation keys, and the dashboard's own sessions (whose calls carry no key: key_id null).
+    if (principal.kind !== 'org_key' && principal.kind !== 'user') throw new ApiError('wrong_key_type', 'Only organisation keys can call this operation')
+    const key = principal.kind === 'org_key' ? principal : undefined
     return route.client.forward({
       method: spec.method,
       target: rawQuery ? `${path}?${rawQuery}` : path,
@@ -147,11 +149,11 @@ export class Gateway {
       body: bytes,
       identity: {
         org_id: principal.orgId,
-        org_external_id: principal.orgExternalId ?? null,
-        key_id: principal.keyId,
+        org_external_id: key?.orgExternalId ?? null,
+        key_id: key?.keyId ?? null,
         scopes: [...principal.scopes],
         // The key's metadata once keys carry it; `{}` until then.
-        meta: (principal as { keyMeta?: Record<string, unknown> }).keyMeta ?? {},
+        meta: (key as { keyMeta?: Record<string, unknown> } | undefined)?.keyMeta ?? {},
         request_id: call.requestId,
       },
       ...(call.signal ? { signal: call.signal } : {}),

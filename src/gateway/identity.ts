@@ -5,7 +5,8 @@ import { SignJWT } from 'jose'
 export interface IdentityClaims {
   org_id: string
   org_external_id: string | null
-  key_id: string
+  /** The calling key; null for a dashboard session, which has none. */
+  key_id: string | null
   scopes: string[]
   meta: Record<string, unknown>
   request_id: string

@@ -107,7 +107,7 @@ export class UpstreamClient {
     if (request.contentType) headers['content-type'] = request.contentType
     headers['portico-org-id'] = identity.org_id
     if (identity.org_external_id) headers['portico-org-external-id'] = identity.org_external_id
-    headers['portico-key-id'] = identity.key_id
+    if (identity.key_id) headers['portico-key-id'] = identity.key_id
     headers['portico-key-scopes'] = identity.scopes.join(' ')
     headers['portico-request-id'] = identity.request_id
     headers['portico-identity'] = token

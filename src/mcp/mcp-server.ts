@@ -38,16 +38,18 @@ function envelopeResult(error: ApiError, requestId: string): CallToolResult {
 class ArgumentsBody implements RequestBody {
   constructor(private readonly args: Record<string, unknown>) {}
 
-  #json(op: Operation): Buffer {
-    const limit = op.maxBodyBytes ?? JSON_LIMIT
-    let text: string
+  #text(): string {
     try {
-      text = JSON.stringify(this.args)
+      return JSON.stringify(this.args)
     } catch {
       // JSON.parse takes nesting JSON.stringify cannot walk back (100,000 arrays deep): a client error, not ours.
       throw new ApiError('validation_error', 'The arguments are nested too deeply', { fields: { '(arguments)': 'are nested too deeply' } })
     }
-    const bytes = Buffer.from(text)
+  }
+
+  #json(op: Operation): Buffer {
+    const limit = op.maxBodyBytes ?? JSON_LIMIT
+    const bytes = Buffer.from(this.#text())
     if (bytes.byteLength > limit) throw new ApiError('payload_too_large', `The arguments are over ${Math.round(limit / 1024 / 1024)} MB`)
     return bytes
   }
@@ -57,8 +59,7 @@ class ArgumentsBody implements RequestBody {
   }
 
   stream(): RawRequestBody {
-    const text = JSON.stringify(this.args)
-    return { stream: new Blob([text]).stream(), contentType: 'application/json' }
+    return { stream: new Blob([this.#text()]).stream(), contentType: 'application/json' }
   }
 }
 

@@ -32,7 +32,7 @@ async function dashboardCall(world: World, visitor: Visitor, op: Operation, call
     principal: principalOf({ session }),
     params: call.params,
     query: call.query,
-    body: call.body === undefined ? undefined : { read: () => ({ value: call.body, raw: new Uint8Array() }), stream: () => ({ stream: null, contentType: undefined }) },
+    body: call.body === undefined ? undefined : { read: () => ({ value: call.body, raw: new Uint8Array() }), stream: () => ({ stream: new Blob([JSON.stringify(call.body)]).stream(), contentType: 'application/json' }) },
     meta: { requestId: 'req_equivalence', serverRequestId: 'req_equivalence', clientIp: '127.0.0.1', userAgent: undefined },
     at: Date.now(),
   })

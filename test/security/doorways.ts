@@ -1,10 +1,10 @@
 /**
  * The doorways an operation is reached through, each turned into one answer shape so the matrices
  * ask the same question of every doorway. A gateway operation is an operation of the registry
- * (its handler forwards), so it is reached through `rest` and `mcp` like any other: when the
- * gateway exists, start its test upstream in world.ts and give its family a fixture there; the
- * matrices then cover it without a change here. A doorway of another shape (the verify API)
- * joins by implementing `Doorway`.
+ * (its handler forwards), so it is reached through `rest` and `mcp` like any other: world.ts
+ * starts the example knowledge base (examples/kb) as the gateway's upstream and gives its family
+ * a fixture, so the matrices cover the gateway's operations without a change here. A doorway of
+ * another shape (the verify API) joins by implementing `Doorway`.
  */
 import type { Operation } from '../../src/core/operation.js'
 import { fillPath, type Call } from './world.js'

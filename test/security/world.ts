@@ -7,10 +7,14 @@
  * resources.
  */
 import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { createReseller } from '../../src/cli.js'
 import type { Operation } from '../../src/core/operation.js'
 import { shippedModules } from '../../examples/main.js'
 import { startServer, type Engine, type StartOptions, type TestServer } from '../harness.js'
+import { startKb, type KbUpstream } from '../gateway/kb-upstream.js'
 import { makePdf } from '../pdf-fixture.js'
 import { Visitor } from '../visitor.js'
 import { minimalValue, readPublishedApi, type PublishedApi } from './published-schema.js'
@@ -94,6 +98,12 @@ const families: Record<string, Family> = {
     await expectOk(key, 'POST /reseller/organizations/{id}/keys')
     return { id: org.body.id, key_id: key.body.id }
   },
+  // The gateway's knowledge base (examples/kb): a document of the tenant's, kept by the service per organisation.
+  kb: async (world, tenant) => {
+    const res = await world.server.api('POST', '/kb/documents', { key: tenant.key, body: { title: `Doc ${tenant.marker}`, text: `About ${tenant.marker}.` } })
+    await expectOk(res, 'POST /kb/documents')
+    return { document_id: res.body.id }
+  },
   'reseller/keys': async (world, tenant) => {
     const res = await world.server.api('POST', '/reseller/keys', { key: tenant.reseller.key, body: { name: `Reseller key ${tenant.marker}`, scopes: ['admin'] } })
     await expectOk(res, 'POST /reseller/keys')
@@ -121,6 +131,24 @@ const operationFixtures: Record<string, OperationFixture> = {
   'templates.create': { body: async (w, t) => ({ title: `Template ${t.marker}`, document_id: (await draftDocument(w, t)).id }) },
   'webhooks.create': { body: (_w, t) => ({ url: 'http://127.0.0.1:9/hook', events: ['*'], description: `Hook ${t.marker}` }) },
   'reseller.users.create': { body: (_w, t) => ({ email: email(t), name: `Person ${t.marker}`, role: 'member' }) },
+  'kb.index_document': { body: (_w, t) => ({ title: `Doc ${t.marker}`, text: `About ${t.marker}.` }) },
+  'kb.query': { body: (_w, t) => ({ question: `What about ${t.marker}?` }) },
+}
+
+const KB_SECRET = randomBytes(32).toString('hex')
+
+/**
+ * The gateway in the world: the example knowledge base (Python) started as its own process, and
+ * the example's upstreams file pointed at it, so its operations join every matrix as REST and MCP
+ * operations of the registry.
+ */
+async function gatewayEnv(): Promise<{ kb: KbUpstream; env: Record<string, string> }> {
+  const kb = await startKb(KB_SECRET, { KB_DEBUG: '0' })
+  const root = path.resolve(import.meta.dirname, '../..')
+  const example = JSON.parse(fs.readFileSync(path.join(root, 'examples/kb/portico.upstreams.json'), 'utf8'))
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'portico-world-')), 'upstreams.json')
+  fs.writeFileSync(file, JSON.stringify({ upstreams: [{ ...example.upstreams[0], url: kb.url, openapi: path.join(root, 'examples/kb/kb-openapi.json') }] }))
+  return { kb, env: { PORTICO_UPSTREAMS: file, PORTICO_KB_SECRET: KB_SECRET } }
 }
 
 export function familyOf(path: string): string {
@@ -148,6 +176,7 @@ export interface World {
 }
 
 export async function startWorld(engine: Engine, options: Omit<StartOptions, 'engine' | 'modules'> = {}): Promise<World> {
+  const gateway = await gatewayEnv()
   const server = await startServer({
     ...options,
     engine,
@@ -158,6 +187,7 @@ export async function startWorld(engine: Engine, options: Omit<StartOptions, 'en
       PORTICO_AUTH_FAILURES_PER_MINUTE: '1000000',
       // Every fresh resource is a new webhook endpoint; the per-organisation cap has its own tests.
       PORTICO_WEBHOOKS_PER_ORG: '1000',
+      ...gateway.env,
       ...options.env,
     },
   })
@@ -218,7 +248,10 @@ export async function startWorld(engine: Engine, options: Omit<StartOptions, 'en
       if (done.status !== 303) throw new Error(`fixture: setting the password answered ${done.status}`)
       return visitor
     },
-    close: () => server.close(),
+    async close() {
+      await server.close()
+      await gateway.kb.stop()
+    },
   }
   return world
 }

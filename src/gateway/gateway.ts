@@ -152,8 +152,7 @@ export class Gateway {
         org_external_id: key?.orgExternalId ?? null,
         key_id: key?.keyId ?? null,
         scopes: [...principal.scopes],
-        // The key's metadata once keys carry it; `{}` until then.
-        meta: (key as { keyMeta?: Record<string, unknown> } | undefined)?.keyMeta ?? {},
+        meta: { ...key?.keyMeta },
         request_id: call.requestId,
       },
       ...(call.signal ? { signal: call.signal } : {}),

@@ -149,16 +149,16 @@ describe.each(engines)('gateway in front of the Python knowledge base (%s)', (en
     expect(await replayed.text()).toContain('body does not match')
   })
 
-  it("an organisation a reseller provisioned reaches the upstream with its external id", async () => {
+  it("an organisation a reseller provisioned reaches the upstream with its external id, and the key's metadata is in the identity", async () => {
     const { key: resellerKey } = await createReseller(server.db.handle, server.config, 'Gateway reseller')
     const org = await server.api('POST', '/reseller/organizations', { key: resellerKey, body: { name: 'Customer 42', external_id: 'cust_42' } })
-    const minted = await server.api('POST', `/reseller/organizations/${org.body.id}/keys`, { key: resellerKey, body: { name: 'k', scopes: ['read'] } })
+    const minted = await server.api('POST', `/reseller/organizations/${org.body.id}/keys`, { key: resellerKey, body: { name: 'k', scopes: ['read'], meta: { plan: 'pro' } } })
     expect((await server.api('GET', '/kb/documents', { key: minted.body.key })).status).toBe(200)
     const seen = (await kb.seen()).at(-1)!
     expect(seen.headers['portico-org-id']).toBe(org.body.id)
     expect(seen.headers['portico-org-external-id']).toBe('cust_42')
     const { payload } = await jwtVerify(seen.headers['portico-identity']!, new TextEncoder().encode(SECRET), { issuer: 'portico', audience: 'kb' })
-    expect(payload).toMatchObject({ org_id: org.body.id, org_external_id: 'cust_42', scopes: ['read'], path: '/v1/documents', method: 'GET' })
+    expect(payload).toMatchObject({ org_id: org.body.id, org_external_id: 'cust_42', scopes: ['read'], meta: { plan: 'pro' }, path: '/v1/documents', method: 'GET' })
   })
 
   it('answers a query through Portico, and the query string and path parameters reach the upstream', async () => {

@@ -189,12 +189,11 @@ class Handler(BaseHTTPRequestHandler):
             question = json.loads(body or b"{}").get("question", "")
             return self.send_json(200, self.store.query(org, question))
         if path == "/v1/export" and method == "GET":
-            return self.export(org, int(params.get("wait_ms", "0") or 0), int(params.get("delay_ms", "0") or 0))
+            return self.export(org, int(params.get("delay_ms", "0") or 0))
         return self.send_error_envelope(404, "not_found", "No such route")
 
-    def export(self, org, wait_ms, delay_ms):
+    def export(self, org, delay_ms):
         """Every document as one JSON line each, streamed (chunked) as it is written."""
-        time.sleep(min(wait_ms, 60_000) / 1000)
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Transfer-Encoding", "chunked")
@@ -202,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
         lines = [json.dumps({"type": "start"})] + [json.dumps(d) for d in self.store.list(org)] + [json.dumps({"type": "end"})]
         for i, line in enumerate(lines):
             if i and delay_ms:
-                time.sleep(min(delay_ms, 10_000) / 1000)
+                time.sleep(min(delay_ms, 250) / 1000)
             chunk = (line + "\n").encode()
             self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             self.wfile.flush()
@@ -211,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         try:
             self.handle_any(method)
-        except ValueError as error:  # a body that is not the JSON it should be, or too large
+        except (ValueError, RecursionError) as error:  # a body that is not the JSON it should be, or too large
             self.send_error_envelope(400, "validation_error", str(error))
 
     def do_GET(self):

@@ -25,7 +25,6 @@ import { KeyImporter } from './keys/key-import.js'
 import { KeyNotices } from './keys/key-notices.js'
 import { LeakReports, ScanningKeys } from './keys/leak-reports.js'
 import { leakReportRoutes } from './http/leak-report-route.js'
-import { KeyStore } from './keys/key-store.js'
 import { LastUsedTracker } from './keys/last-used.js'
 import { CreditStore } from './keys/credits/credit-store.js'
 import { DatabaseCreditMeter, MemoryCreditMeter, type CreditMeter } from './keys/credits/credit-meter.js'
@@ -263,7 +262,6 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     if (up) log.warn('database reachable again')
     else log.error({ err }, 'database unreachable: requests that need it answer 503 service_unavailable; cached keys keep working')
   })
-  const keyStore = new KeyStore(db)
   const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
   // Imported keys' prefixes: read before serving, kept current over the invalidation channels.
   const importedPrefixes = new ImportedPrefixes()
@@ -279,6 +277,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const built = buildServices({ database, config, modules, invalidation, nudge: () => dispatcher.nudge(), heldCredits: (keyId, version, period) => credits.held(keyId, version, period) })
   outbox.onAppend(built.webhooks.fanOut)
   const keyService = built.keys
+  // One store for the services, authentication and last-use writes.
+  const keyStore = keyService.store
   const memberService = built.members
   const mail = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log })
   const services: Services = {

@@ -62,6 +62,8 @@ export interface PorticoSettings {
   mailFrom?: string
   /** PORTICO_LEAK_REPORT_KEYS: a JSON file of the secret scanner's public keys; unset, leak reports are not accepted. */
   leakReportKeys?: string
+  /** PORTICO_UPSTREAMS: the upstreams file of the services Portico forwards to (their secrets stay in the environment). */
+  upstreams?: string
 }
 
 /** The environment variable behind each setting. */
@@ -92,6 +94,7 @@ export const settingVariables = {
   smtpUrl: 'PORTICO_SMTP_URL',
   mailFrom: 'PORTICO_MAIL_FROM',
   leakReportKeys: 'PORTICO_LEAK_REPORT_KEYS',
+  upstreams: 'PORTICO_UPSTREAMS',
 } as const satisfies Record<keyof PorticoSettings, string>
 
 type Setting = keyof PorticoSettings

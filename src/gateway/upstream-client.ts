@@ -57,6 +57,41 @@ export interface UpstreamHealth {
 class UpstreamTimeout extends Error {}
 
 /**
+ * The upstream's body as a web stream, with back-pressure. A client that goes away cancels it,
+ * which destroys the upstream's body; data that was already on its way is dropped, not pushed
+ * into the closed stream (Node 20's Readable.toWeb throws there, outside any request).
+ */
+function webStream(body: Readable): ReadableStream<Uint8Array> {
+  let done = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      body.on('data', (chunk: Buffer) => {
+        if (done) return
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if ((controller.desiredSize ?? 1) <= 0) body.pause()
+      })
+      body.once('end', () => {
+        if (done) return
+        done = true
+        controller.close()
+      })
+      body.once('error', (error) => {
+        if (done) return
+        done = true
+        controller.error(error)
+      })
+    },
+    pull() {
+      body.resume()
+    },
+    cancel() {
+      done = true
+      body.destroy()
+    },
+  })
+}
+
+/**
  * One upstream: a pooled keep-alive connection set (undici), the identity signer, and health
  * counters. Answers pass through as they come (status, headers, body streamed); Portico's own
  * failures are ApiErrors that never name the upstream's address.
@@ -154,8 +189,7 @@ export class UpstreamClient {
       answer.body.resume()
       return new Response(null, { status: status === 101 ? 502 : status, headers: out })
     }
-    // A client that goes away cancels the web stream, which destroys the upstream's body with it.
-    return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, { status, headers: out })
+    return new Response(webStream(answer.body), { status, headers: out })
   }
 
   #failure(error: unknown, reason: unknown): ApiError {

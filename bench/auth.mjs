@@ -1,32 +1,45 @@
-// Authenticated, scope-checked, rate-limited route vs the same route with no authentication, in
-// the same run: server pinned to core 0, load generator to core 1, variants alternated over many
-// short rounds in a rotating order, so both sides of each per-round ratio see the same machine.
-// The target's baseline is `noauth`: the same operation through the same REST pipeline with the
-// key check, quota and per-key counters taken out. A stricter floor, `bare`, is a hand-written
-// route that runs the same executor and skips the pipeline too. A calibration variant, `bare+Nµs`
-// (the bare route plus a busy-wait of BENCH_SPIN_US µs, default 2), shows what this machine's
-// closed load loop makes of a known cost, and turns the authenticated route's loss into
-// equivalent µs of work.
-// Usage: node bench/auth.mjs [rounds=20] [seconds=1]
-import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs'
+// Portico as shipped against bare Hono, in the same run: `GET /api/v1/health` with a valid key on
+// the real `npm start` server (default `info` request log, appended to a file), the same with
+// LOG_LEVEL=warn, and bare Hono (@hono/node-server, one route answering JSON). Key limits are
+// raised (PORTICO_RATE_LIMITS) so every request is measured, not refused. Servers on core 0 (only
+// the one under load is busy), autocannon on core 1; the variants alternate over short rounds in a
+// rotating order, so each round's ratios compare the same machine; the median of the per-round
+// ratios is the figure. Server CPU per request beside it (from /proc): it does not move with the
+// load generator's share of the machine.
+// Usage: node bench/auth.mjs [rounds=10] [seconds=3] [connections=50]
+import os from 'node:os'
+import { autocannon, fmt, median, startNode, startShipped } from './lib.mjs'
 
-const rounds = Number(process.argv[2] ?? 20)
-const seconds = Number(process.argv[3] ?? 1)
-const spinUs = Number(process.env.BENCH_SPIN_US ?? 2)
-const server = await startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('auth'), LOG_LEVEL: 'warn', BENCH_SPIN_US: String(spinUs) })
-const plus = `bare+${spinUs}µs`
+const rounds = Number(process.argv[2] ?? 10)
+const seconds = Number(process.argv[3] ?? 3)
+const connections = Number(process.argv[4] ?? 50)
+const limits = { PORTICO_RATE_LIMITS: 'general=999999999/60,send=999999999/60' }
+
+const servers = {}
+const started = []
+const track = async (name, starting) => {
+  const server = await starting
+  started.push(server)
+  servers[name] = server
+}
+try {
+  await track('hono', startNode('bench/hono-bare.mjs'))
+  await track('shipped', startShipped({ ...limits }))
+  await track('warn', startShipped({ ...limits, LOG_LEVEL: 'warn' }))
+} catch (error) {
+  await Promise.all(started.map((s) => s.stop()))
+  throw error
+}
 const variants = [
-  { name: 'bare', url: `${server.url}/api/v1/bench/bare`, headers: {} },
-  { name: plus, url: `${server.url}/api/v1/bench/bare-plus`, headers: {} },
-  { name: 'noauth', url: `${server.url}/api/v1/bench/noauth`, headers: {} },
-  { name: 'auth', url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } },
+  { name: 'hono', server: servers.hono, headers: {} },
+  { name: 'shipped', server: servers.shipped, headers: { authorization: `Bearer ${servers.shipped.key}` } },
+  { name: 'warn', server: servers.warn, headers: { authorization: `Bearer ${servers.warn.key}` } },
 ]
+const labels = { hono: 'bare Hono', shipped: 'Portico as shipped (info log)', warn: 'Portico, LOG_LEVEL=warn' }
 
-// Server CPU per request beside throughput: it does not move with the load generator's share of
-// the machine, so it shows what authentication costs when the req/s figures are noisy.
-async function measure({ name, url, headers }) {
+async function measure({ name, server, headers }) {
   const before = server.cpu()
-  const result = await autocannon(url, { headers, seconds })
+  const result = await autocannon(`${server.url}/api/v1/health`, { headers, seconds, connections })
   const after = server.cpu()
   if (result.non2xx || result.errors) throw new Error(`${name} answered ${result.non2xx} non-2xx, ${result.errors} errors`)
   return { ...result, cpu: before === null || after === null ? NaN : (after - before) / result.total }
@@ -34,36 +47,35 @@ async function measure({ name, url, headers }) {
 
 const pad = (s, n) => String(s).padStart(n)
 try {
-  for (const v of variants) await autocannon(v.url, { headers: v.headers, seconds: 2 }) // JIT, key cache
-  const ratio = { auth: [], noauth: [], plus: [], authBare: [] }
-  const cpu = Object.fromEntries(variants.map((v) => [v.name, []]))
-  console.log(`round  req/s bare / ${plus} / noauth / auth   auth÷noauth  auth÷bare  ${plus}÷bare   CPU µs/request bare / ${plus} / noauth / auth`)
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} · ${rounds} rounds of ${seconds} s · ${connections} connections`)
+  for (const v of variants) await autocannon(`${v.server.url}/api/v1/health`, { headers: v.headers, seconds: 2, connections }) // JIT, key cache
+  const ratios = { shipped: [], warn: [] }
+  const cpu = { hono: [], shipped: [], warn: [] }
+  const rps = { hono: [], shipped: [], warn: [] }
+  console.log('round   req/s hono / shipped / warn     shipped÷hono  warn÷hono   CPU µs/request hono / shipped / warn')
   for (let round = 1; round <= rounds; round++) {
     const r = {}
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length]
       r[v.name] = await measure(v)
     }
-    ratio.auth.push(r.auth.rps / r.noauth.rps)
-    ratio.authBare.push(r.auth.rps / r.bare.rps)
-    ratio.plus.push(r[plus].rps / r.bare.rps)
-    ratio.noauth.push(r.noauth.rps / r.bare.rps)
-    for (const v of variants) cpu[v.name].push(r[v.name].cpu)
-    const line = variants.map((v) => fmt(r[v.name].rps)).join(' / ')
-    const cpuLine = variants.map((v) => fmt(r[v.name].cpu, 1)).join(' / ')
-    console.log(`${pad(round, 5)}  ${pad(line, 32)}   ${pad(ratio.auth.at(-1).toFixed(3), 11)}  ${pad(ratio.authBare.at(-1).toFixed(3), 9)}  ${pad(ratio.plus.at(-1).toFixed(3), 11)}   ${pad(cpuLine, 28)}`)
+    for (const name of Object.keys(cpu)) {
+      cpu[name].push(r[name].cpu)
+      rps[name].push(r[name].rps)
+    }
+    ratios.shipped.push(r.shipped.rps / r.hono.rps)
+    ratios.warn.push(r.warn.rps / r.hono.rps)
+    const line = ['hono', 'shipped', 'warn'].map((n) => fmt(r[n].rps)).join(' / ')
+    const cpuLine = ['hono', 'shipped', 'warn'].map((n) => fmt(r[n].cpu, 1)).join(' / ')
+    console.log(`${pad(round, 5)}   ${pad(line, 26)}   ${pad(ratios.shipped.at(-1).toFixed(3), 12)}  ${pad(ratios.warn.at(-1).toFixed(3), 9)}   ${cpuLine}`)
   }
-  const m = Object.fromEntries(Object.entries(ratio).map(([k, v]) => [k, median(v)]))
-  const cpuOf = (name) => median(cpu[name])
-  console.log(
-    `median authenticated/noauth ratio: ${m.auth.toFixed(3)} (target ≥ 0.90); CPU µs/request noauth ${fmt(cpuOf('noauth'), 1)}, auth ${fmt(cpuOf('auth'), 1)}`,
-  )
-  console.log(`against the hand-written route: authenticated/bare ${m.authBare.toFixed(3)}, noauth/bare (the operation pipeline) ${m.noauth.toFixed(3)}; CPU µs/request bare ${fmt(cpuOf('bare'), 1)}`)
-  // Each variant's time per request over bare's is (1/ratio − 1); scaled by the known busy-wait.
-  const equivalent = (spinUs * (1 / m.authBare - 1)) / (1 / m.plus - 1)
-  console.log(
-    `calibration: ${plus} keeps ${m.plus.toFixed(3)} of bare (${spinUs} µs is ${((spinUs / cpuOf('bare')) * 100).toFixed(1)}% of bare's CPU per request), so the authenticated route's loss against bare matches about ${equivalent.toFixed(1)} µs of extra work per request`,
-  )
+  console.log('\n| server | req/s (median) | × bare Hono (median of same-round ratios) | server CPU µs/request |\n|---|---:|---:|---:|')
+  for (const name of ['hono', 'shipped', 'warn']) {
+    const ratio = name === 'hono' ? '1.00' : median(ratios[name]).toFixed(3)
+    console.log(`| ${labels[name]} | ${fmt(median(rps[name]))} | ${ratio} | ${fmt(median(cpu[name]), 1)} |`)
+  }
+  const verdict = (name, target) => `${median(ratios[name]).toFixed(3)} (target ≥ ${target.toFixed(2)}: ${median(ratios[name]) >= target ? 'met' : 'MISSED'})`
+  console.log(`\nshipped ÷ bare Hono ${verdict('shipped', 0.5)}; LOG_LEVEL=warn ÷ bare Hono ${verdict('warn', 0.65)}; load average now ${os.loadavg()[0].toFixed(2)}`)
 } finally {
-  await server.stop()
+  await Promise.all(started.map((s) => s.stop()))
 }

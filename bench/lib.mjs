@@ -1,5 +1,5 @@
 // Shared helpers for the benchmark scripts: a pinned server, a pinned load generator, medians.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -31,6 +31,45 @@ export function startServer(script, env = {}, core = 0) {
     lines.once('line', (line) => resolve({ ...JSON.parse(line), child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }))
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
   })
+}
+
+/** A plain node script (no tsx) pinned to `core`; resolves with its first JSON line. */
+export function startNode(script, env = {}, core = 0) {
+  const [cmd, args] = pinned(core, process.execPath, [script])
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout })
+    lines.once('line', (line) => resolve({ ...JSON.parse(line), child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }))
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
+  })
+}
+
+/**
+ * Portico as shipped: `npm start`'s command (`node bin/portico.mjs start`, the repository's server
+ * with the example product) on a fresh SQLite file, pinned to `core`, its output (the request log)
+ * appended to a file as a process manager would keep it. First `portico org create` makes the key.
+ * `nodeArgs` go to node before the script (`--cpu-prof`). Resolves with `{url, key, cpu, stop}`.
+ */
+export async function startShipped(env = {}, core = 0, nodeArgs = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-shipped-'))
+  const inherited = { ...process.env }
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL']) delete inherited[name]
+  const full = { ...inherited, DATABASE_URL: `file:${path.join(dir, 'portico.db')}`, PORT: '0', ...env }
+  const created = spawnSync(process.execPath, ['bin/portico.mjs', 'org', 'create', '--name', 'Bench'], { cwd: root, env: full, encoding: 'utf8' })
+  const key = /api key \(shown once, store it now\): (\S+)/.exec(created.stdout)?.[1]
+  if (!key) throw new Error(`portico org create failed: ${created.stderr}`)
+  const logFile = path.join(dir, 'portico.log')
+  const out = fs.openSync(logFile, 'a')
+  const [cmd, args] = pinned(core, process.execPath, [...nodeArgs, 'bin/portico.mjs', 'start'])
+  const child = spawn(cmd, args, { cwd: root, env: full, stdio: ['ignore', out, 'inherit'] })
+  fs.closeSync(out)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const url = /Portico listening on (\S+)/.exec(fs.readFileSync(logFile, 'utf8'))?.[1]
+    if (url) return { url, key, logFile, child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the shipped server did not start; see ${logFile}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
 
 /**

@@ -60,6 +60,11 @@ export interface OperationSpec<
   path: string
   summary: string
   description?: string
+  /**
+   * The MCP tool's description, when the API's would mislead a model (it speaks of multipart
+   * uploads, which a tool cannot send); default: the summary and the description.
+   */
+  toolDescription?: string
   tags?: string[]
   /** Which kind of key may call it; default `org`; `any` for self-description open to every key. */
   audience?: Audience | 'any'

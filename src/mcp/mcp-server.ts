@@ -9,7 +9,30 @@ import { API_BASE } from '../http/mount-operations.js'
 import { JSON_LIMIT } from '../http/read-body.js'
 import type { Credentials, DecodedBody, Exchange, RequestBody } from '../runtime/exchange.js'
 import type { OperationExecutor } from '../runtime/execute-operation.js'
-import { idempotencyKeyOf, splitArguments, toolAnnotations, toolInputSchema } from './tool-schema.js'
+import { serverInstructions } from './instructions.js'
+import { toolNameOf, ToolNames } from './tool-names.js'
+import { idempotencyKeyOf, splitArguments, toolAnnotations, toolInputSchema, toolOutputSchema } from './tool-schema.js'
+
+/** Tool names per registry, checked once (a clash or a name a client would refuse stops the first session). */
+const toolNames = new WeakMap<OperationRegistry, { count: number; names: ToolNames }>()
+function namesOf(registry: OperationRegistry): ToolNames {
+  const all = registry.all()
+  let cached = toolNames.get(registry)
+  if (!cached || cached.count !== all.length) {
+    cached = { count: all.length, names: new ToolNames(all) }
+    toolNames.set(registry, cached)
+  }
+  return cached.names
+}
+
+/** Written for a tool: the declaration's own tool text when the API's speaks of what a tool cannot send. */
+const toolDescription = (op: Operation) => op.toolDescription ?? [op.summary, op.description].filter(Boolean).join('\n\n')
+
+/**
+ * A declared output schema, except where an answer may carry no structured content: passed
+ * through untouched (rawBody) the answer is the upstream's text.
+ */
+const outputSchemaOf = (op: Operation) => (op.rawBody ? undefined : toolOutputSchema(op))
 
 export interface McpDeps {
   registry: OperationRegistry
@@ -114,22 +137,29 @@ async function toolResult(deps: McpDeps, x: Exchange, params: Record<string, str
  */
 export function createMcpServer(deps: McpDeps, principal: Principal, credentials: Credentials, meta: RequestMeta, exchange: McpExchange = {}): Server {
   const { registry, executor } = deps
-  const server = new Server({ name: 'portico', version: deps.version }, { capabilities: { tools: {} } })
+  const names = namesOf(registry)
+  const server = new Server({ name: 'portico', version: deps.version }, { capabilities: { tools: {} }, instructions: serverInstructions(principal) })
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: registry
       .all()
       .filter((op) => executor.isCallable(op, principal))
-      .map((op) => ({
-        name: op.id,
-        description: [op.summary, op.description].filter(Boolean).join('\n\n'),
-        inputSchema: toolInputSchema(op) as { type: 'object' },
-        annotations: toolAnnotations(op),
-      })),
+      .map((op) => {
+        const outputSchema = outputSchemaOf(op)
+        return {
+          name: toolNameOf(op),
+          title: op.summary,
+          description: toolDescription(op),
+          inputSchema: toolInputSchema(op) as { type: 'object' },
+          ...(outputSchema ? { outputSchema: outputSchema as { type: 'object' } } : {}),
+          annotations: toolAnnotations(op),
+        }
+      }),
   }))
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const op = registry.get(request.params.name)
+    // By tool name (`documents_list`); the operation id (`documents.list`) still works for clients that kept it.
+    const op = names.operation(request.params.name) ?? registry.get(request.params.name)
     if (!op) return envelopeResult(new ApiError('not_found', `No tool named ${request.params.name}`), meta.requestId)
     const args: Record<string, unknown> = exchange.sentArguments?.get(extra.requestId) ?? request.params.arguments ?? {}
     const raw = splitArguments(op, args)

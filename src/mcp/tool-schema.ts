@@ -47,6 +47,34 @@ export function toolInputSchema(op: Operation): Record<string, unknown> {
   return schema
 }
 
+const outputCache = new WeakMap<Operation, Record<string, unknown> | null>()
+
+/**
+ * The JSON Schema of what a call answers in `structuredContent`, from the operation's output; none
+ * for a file answer or an output that is not an object (those travel as content only).
+ */
+export function toolOutputSchema(op: Operation): Record<string, unknown> | undefined {
+  let schema = outputCache.get(op)
+  if (schema === undefined) {
+    schema = null
+    if (!op.fileOutput) {
+      const json = z.toJSONSchema(op.output, {
+        io: 'output',
+        unrepresentable: 'any',
+        override: ({ zodSchema, jsonSchema }) => {
+          const meta = getOpenApiMetadata(zodSchema as unknown as ZodType) as { description?: string }
+          if (meta.description && jsonSchema.description === undefined) jsonSchema.description = meta.description
+        },
+      }) as Record<string, unknown>
+      delete json.$schema
+      if (json.type === 'object') schema = json
+    }
+    outputCache.set(op, schema)
+  }
+  return schema ?? undefined
+}
+
+
 /** The tool argument that carries what REST sends as the `Idempotency-Key` header. */
 export const IDEMPOTENCY_ARGUMENT = 'idempotency_key'
 

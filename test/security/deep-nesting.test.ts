@@ -4,6 +4,7 @@
  * an internal error from a parser or serialiser that recurses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toolNameOf } from '../../src/mcp/tool-names.js'
 import { engines } from '../harness.js'
 import { callTool } from './doorways.js'
 import { Coverage } from './coverage.js'
@@ -44,8 +45,8 @@ describe.each(engines)('deep nesting (%s)', (engine) => {
         const restCode = ((await rest.json()) as { error?: { code?: string } }).error?.code
         if (rest.status < 400 || rest.status >= 500 || !restCode) failures.push(`rest ${op.id} ${field}: ${rest.status} ${restCode}`)
         const args = JSON.stringify(call.params).slice(0, -1)
-        const rpc = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${JSON.stringify(op.id)},"arguments":${args}${args === '{' ? '' : ','}${JSON.stringify(field)}:${deep}}}}`
-        const { res, json } = await callTool(world.server.url, key, op.id, undefined, rpc)
+        const rpc = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${JSON.stringify(toolNameOf(op))},"arguments":${args}${args === '{' ? '' : ','}${JSON.stringify(field)}:${deep}}}}`
+        const { res, json } = await callTool(world.server.url, key, toolNameOf(op), undefined, rpc)
         const envelope = json?.result?.isError ? JSON.parse(json.result.content[0].text).error : undefined
         if (res.status >= 500 || !envelope || envelope.code === 'internal_error') failures.push(`mcp ${op.id} ${field}: ${res.status} ${envelope?.code ?? JSON.stringify(json).slice(0, 100)}`)
         coverage.count('rest', op.id)

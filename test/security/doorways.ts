@@ -7,6 +7,7 @@
  * another shape (the verify API) joins by implementing `Doorway`.
  */
 import type { Operation } from '../../src/core/operation.js'
+import { toolNameOf } from '../../src/mcp/tool-names.js'
 import { fillPath, type Call } from './world.js'
 
 export interface Answer {
@@ -84,7 +85,7 @@ export function mcpDoorway(baseUrl: string, errorStatus: Map<string, number>): D
     name: 'mcp',
     async call(op, key, call) {
       const args = { ...call.params, ...call.query, ...(call.body && typeof call.body === 'object' ? call.body : {}) }
-      const { res, text, json } = await callTool(baseUrl, key, op.id, args)
+      const { res, text, json } = await callTool(baseUrl, key, toolNameOf(op), args)
       const result = json?.result
       const requestIdHeader = res.headers.get('x-request-id')
       if (!res.ok || !result) {

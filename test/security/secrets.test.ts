@@ -103,7 +103,7 @@ describe.each(engines)('secrets in logs and in the database (%s)', (engine) => {
     keep('organisation key', minted.key)
     await api(key, 'POST', '/keys', { name: 'second', scopes: ['read'] }, { 'idempotency-key': 'mint-once' })
     keep('organisation key', (await api(key, 'POST', `/keys/${minted.id}/roll`, { grace_period_seconds: 60 })).key)
-    const viaMcp = await callTool(server.url, key, 'keys.create', { name: 'from an assistant', scopes: ['read'] })
+    const viaMcp = await callTool(server.url, key, 'keys_create', { name: 'from an assistant', scopes: ['read'] })
     keep('organisation key', viaMcp.json.result.structuredContent.key)
     // A mistyped key is refused, and its near-miss must not be logged either.
     await fetch(`${server.url}/api/v1/health`, { headers: { authorization: `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}` } })

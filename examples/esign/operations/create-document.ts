@@ -27,6 +27,9 @@ export const createDocumentOp = defineOperation({
   description:
     'Send `multipart/form-data` (`file=@contract.pdf`, `title`, `recipients[0][name]`, `recipients[0][email]`, `recipients[0][role]`) ' +
     'or JSON `{title, file_base64, recipients?}`. The file must be a real PDF of at most 10 MB; anything else is refused and nothing is stored.',
+  toolDescription:
+    'Upload a PDF as a new draft document: `title`, `file_base64` (the PDF, base64-encoded, at most 10 MB once decoded) and optionally `recipients` ' +
+    '(name, email, role SIGNER, VIEWER or APPROVER). The file must be a real PDF; anything else is refused and nothing is stored.',
   scope: 'draft',
   exactlyOneOf: ['file', 'file_base64'],
   bodyTypes: ['multipart', 'json'],

@@ -172,7 +172,7 @@ describe('the packed package', () => {
     })
     expect(mcp.status).toBe(200)
     const tools = ((await mcp.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)
-    expect(tools).toEqual(expect.arrayContaining(['items.list', 'items.create']))
+    expect(tools).toEqual(expect.arrayContaining(['items_list', 'items_create']))
 
     // Everything else `npm start` serves, minus the example product.
     for (const page of ['/healthz', '/readyz', '/reference', '/dashboard-assets/app.css', '/dashboard-assets/chart.umd.min.js']) {

@@ -6,6 +6,7 @@
  * world.ts), so a success is a real success and a refusal can only come from the key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toolNameOf } from '../../src/mcp/tool-names.js'
 import type { Operation } from '../../src/core/operation.js'
 import { engines } from '../harness.js'
 import { Coverage } from './coverage.js'
@@ -88,7 +89,7 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
         const label = `${kind} key [${scopes.join(' ')}]`
 
         const tools = await listTools(world.server.url, key)
-        const offered = world.operations.filter((op) => callable.get(op.id) === true).map((op) => op.id)
+        const offered = world.operations.filter((op) => callable.get(op.id) === true).map((op) => toolNameOf(op))
         if (JSON.stringify([...tools].sort()) !== JSON.stringify([...offered].sort())) failures.push(`${label}: MCP tools ${tools.join(',')} ≠ callable ${offered.join(',')}`)
 
         for (const op of world.operations) {

@@ -81,7 +81,7 @@ describe.each(engines)('keys, deeper: metadata, credits, allow-lists, shared lim
         fetch(`${server.url}/mcp`, {
           method: 'POST',
           headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-forwarded-for': ip },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'platform.health', arguments: {} } }),
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'platform_health', arguments: {} } }),
         })
       const outside = await call('192.0.2.1')
       expect(outside.status).toBe(403)

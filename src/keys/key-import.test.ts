@@ -42,7 +42,7 @@ describe.each(engines)('key import over HTTP (%s)', (engine) => {
     const again = await server.api('GET', '/keys', { headers: { 'x-api-key': plain } })
     expect(again.status).toBe(200)
     // MCP, through the same guard: the tool answers for the imported key.
-    const tool = await callTool(server.url, plain, 'platform.health', {})
+    const tool = await callTool(server.url, plain, 'platform_health', {})
     expect(tool.res.status, tool.text).toBe(200)
     expect(tool.text).toContain(res.body.id)
     expect(tool.json?.result?.isError).toBeFalsy()

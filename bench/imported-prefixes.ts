@@ -22,7 +22,7 @@ const alike = Array.from({ length: 1000 }, (_, i) => `imp${i % 5}_${randomBytes(
 for (const n of [0, 10, 1000, 100_000]) {
   const imported = new ImportedPrefixes()
   for (let i = 0; i < n; i++) imported.add(`imp${i % 5}_${randomBytes(2 + (i % 13)).toString('hex')}`)
-  const auth = new Authenticator(store, new KeyCache(30_000), { org: 'ptk', reseller: 'rsk' }, imported)
+  const auth = new Authenticator(store, new KeyCache(30_000), { org: 'ptk', reseller: 'rsk', service: 'psk' }, imported)
   const run = (count: number) => {
     let refused = 0
     for (let i = 0; i < count; i++) {

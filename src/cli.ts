@@ -10,6 +10,9 @@ import { buildServices } from './services.js'
 import { addUser, ownerLink, resetLink, withArticle } from './cli/accounts.js'
 import { commandHelp, USAGE } from './cli/help.js'
 import { operatorTransaction, Refused } from './cli/operator.js'
+import { serviceKeyCommand } from './cli/service-keys.js'
+
+export { createServiceKey } from './cli/service-keys.js'
 import { isConnectionError } from './storage/connection-errors.js'
 import { builtInModules, createDispatcher, createLogger, createPortico, migrate, openDatabase, shutdownSchedule } from './server.js'
 import { coreDb, type DatabaseHandle } from './storage/db.js'
@@ -183,6 +186,12 @@ async function runCommand(argv: string[], config: PorticoConfig, modules: Portic
           out(`one-time password-reset link for ${link.email} (until ${link.expiresAt}): ${link.url}`)
         }
         return 0
+      })
+    }
+    case 'service-key': {
+      const which = subcommand(['create', 'list', 'revoke', 'roll']) as 'create' | 'list' | 'revoke' | 'roll'
+      return serviceKeyCommand(which, argv.slice(2), config, withMigrated, out, (message) => {
+        throw new UsageError(message)
       })
     }
     case 'reseller': {

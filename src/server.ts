@@ -65,6 +65,7 @@ import { LimitPolicies } from './ratelimit/policies.js'
 import { OperationExecutor } from './runtime/execute-operation.js'
 import { isCallable } from './runtime/steps/authorise.js'
 import { buildServices, limitClassesOf } from './services.js'
+import { KeyVerifier } from './runtime/verify-key.js'
 import { pageContexts } from './pages/page-context.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { migrateToLatest } from './storage/migrate.js'
@@ -231,6 +232,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const modules = [...builtInModules(), ...(options.modules ?? [])]
   const database = options.database ?? openDatabase(config)
   const { db, dialect } = database
+  // The product's own modules (and the gateway's upstreams): the events a service key may post.
+  const productModules = [...(options.modules ?? []), ...(upstreams ? [upstreams.module] : [])]
   await migrate(database, modules)
 
   const registry = new OperationRegistry()
@@ -278,7 +281,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     if (up) log.warn('database reachable again')
     else log.error({ err }, 'database unreachable: requests that need it answer 503 service_unavailable; cached keys keep working')
   })
-  const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
+  const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix, service: config.serviceKeyPrefix }
   // Imported keys' prefixes: read before serving, kept current over the invalidation channels.
   const importedPrefixes = new ImportedPrefixes()
   const importedSync = syncImportedPrefixes(importedPrefixes, invalidation, db, log)
@@ -308,17 +311,20 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     webhooks: built.webhooks,
     webhookDispatcher: dispatcher,
     catalog: { operations: () => registry.all(), isCallable },
+    // Portico's own events (keys, webhooks) are never posted from outside.
+    platformEvents: { postable: () => productModules.flatMap((m) => m.events ?? []) },
+    verification: {
+      verify: (request, context) => verifier.verify(request, context),
+      limitClasses: () => policies.names(),
+    },
   }
   const lastUsed = new LastUsedTracker(keyStore, log)
   const usage = new UsageRecorder(db, log)
   const idempotency = new IdempotencyStore(db)
-  const observers: RequestObserver[] = [
-    (o) => {
-      if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
-    },
-    metrics.observe,
-    usage.observe,
-  ]
+  const lastUse: RequestObserver = (o) => {
+    if (o.principal && o.principal.kind !== 'user') lastUsed.touch(o.principal.keyId, o.at)
+  }
+  const observers: RequestObserver[] = [lastUse, metrics.observe, usage.observe]
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
   const executor = new OperationExecutor({
     db,
@@ -336,7 +342,10 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     idempotency,
     observers,
     credits,
+    // A verified key's use is recorded as its own request's would be: last use and usage.
+    keyObservers: [lastUse, usage.observe],
   })
+  const verifier = new KeyVerifier((request) => executor.check(request))
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: async () => void (await sql`select 1`.execute(db)) }]
   // Fail-open serves without Redis (counting in-process), so Redis down leaves the instance ready.
@@ -351,6 +360,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
       version: VERSION,
       keyPrefix: config.keyPrefix,
       resellerKeyPrefix: config.resellerKeyPrefix,
+      serviceKeyPrefix: config.serviceKeyPrefix,
       limitClasses,
     })
   const firstRun = new FirstRun(db, { db, outbox, auditWriter })

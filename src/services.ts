@@ -51,7 +51,7 @@ export function buildServices(options: ServiceOptions): PorticoServices {
   const { db } = database
   const invalidation = options.invalidation ?? noInvalidation
   const policies = new LimitPolicies(limitClassesOf(modules, config.rateLimitClasses))
-  const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix }
+  const prefixes = { org: config.keyPrefix, reseller: config.resellerKeyPrefix, service: config.serviceKeyPrefix }
   const keys = new KeyService(
     new KeyStore(db),
     prefixes,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { AnyDb, AuditEntry, AuditWriter, RequestMeta } from '../core/context.js'
-import { actorOf, type Principal } from '../core/principal.js'
+import { actorOf, ownOrgIdOf, type Principal } from '../core/principal.js'
 import { now } from '../storage/db.js'
 
 export const auditWriter: AuditWriter = {
@@ -11,7 +11,7 @@ export const auditWriter: AuditWriter = {
         ? actorOf(principal)
         : { actorType: 'system', actorId: null, actorLabel: 'operator' }
     const resellerId = principal?.kind === 'reseller_key' ? principal.resellerId : null
-    const orgId = entry.orgId === undefined ? (principal && principal.kind !== 'reseller_key' ? principal.orgId : null) : entry.orgId
+    const orgId = entry.orgId === undefined ? (principal ? ownOrgIdOf(principal) : null) : entry.orgId
     await db
       .insertInto('audit_log')
       .values({

@@ -3,6 +3,7 @@ import type { Principal } from '../core/principal.js'
 import { checksumMatches, digestToHash, KEY_MAX_LENGTH, keyDigest, parseKeyShape } from '../keys/key-format.js'
 import { parseRateLimits, parseScopes, type KeyStore, type KeyWithOwner, type RateLimitOverride } from '../keys/key-store.js'
 import type { AdmissionPlan, Caller } from './caller.js'
+import type { KeyPrefixes } from '../keys/key-service.js'
 import type { ImportedPrefixes } from './imported-prefixes.js'
 import { parseMeta } from '../keys/key-schema.js'
 import { keyRulesOf, type KeyRules } from '../keys/key-rules.js'
@@ -54,10 +55,14 @@ export class Authenticator {
   constructor(
     private readonly store: KeyStore,
     private readonly cache: KeyCache,
-    private readonly prefixes: { org: string; reseller: string },
+    prefixes: KeyPrefixes,
     /** Prefixes of imported keys: tokens starting with one are looked up although they lack Portico's format. */
     private readonly imported?: ImportedPrefixes,
-  ) {}
+  ) {
+    this.#prefixes = new Set([prefixes.org, prefixes.reseller, prefixes.service])
+  }
+
+  readonly #prefixes: Set<string>
 
   /**
    * A key verified before (a cache hit) answers at once, without a promise, so the common request
@@ -75,7 +80,7 @@ export class Authenticator {
     const key = this.cache.get(digest, at)
     if (key) return usable(verifiedOf(key), at)
     const parsed = parseKeyShape(presented)
-    if (!parsed || (parsed.prefix !== this.prefixes.org && parsed.prefix !== this.prefixes.reseller) || !checksumMatches(parsed)) {
+    if (!parsed || !this.#prefixes.has(parsed.prefix) || !checksumMatches(parsed)) {
       if (!this.imported?.matches(presented)) throw new ApiError('invalid_api_key', 'The API key is not valid')
     }
     return this.#lookUp(digestToHash(digest), at)
@@ -105,19 +110,38 @@ export class Authenticator {
   }
 }
 
+/**
+ * A key that exists but is refused (revoked, expired, suspended): the refusal a request answers,
+ * holding the key so the verify API can still describe it.
+ */
+export class RefusedKey extends ApiError {
+  constructor(
+    code: 'api_key_revoked' | 'api_key_expired' | 'organization_suspended',
+    message: string,
+    readonly refused: Authenticated,
+  ) {
+    super(code, message)
+  }
+}
+
 /** Revoked, expired and suspended keys are refused, in that order. */
 function usable(v: VerifiedKey, at: number): VerifiedKey {
-  if (v.revokedAt <= at) throw new ApiError('api_key_revoked', 'The API key has been revoked')
-  if (v.expiresAt <= at) throw new ApiError('api_key_expired', 'The API key has expired')
+  if (v.revokedAt <= at) throw new RefusedKey('api_key_revoked', 'The API key has been revoked', v)
+  if (v.expiresAt <= at) throw new RefusedKey('api_key_expired', 'The API key has expired', v)
   if (v.key.owner_status === 'suspended') {
-    throw new ApiError('organization_suspended', v.key.owner_type === 'org' ? 'The organisation is suspended' : 'The reseller account is suspended')
+    throw new RefusedKey('organization_suspended', v.key.owner_type === 'org' ? 'The organisation is suspended' : 'The reseller account is suspended', v)
   }
   return v
 }
 
 function toPrincipal(key: KeyWithOwner): Principal {
   const common = { keyId: key.id, keyPrefix: key.prefix, keyName: key.name, scopes: parseScopes(key), keyExpiresAt: key.expires_at, keyMeta: parseMeta(key.meta), keyHasCredits: key.credits_version !== null }
-  return key.owner_type === 'org'
-    ? { kind: 'org_key', orgId: key.org_id!, orgExternalId: key.org_external_id ?? null, ...common }
-    : { kind: 'reseller_key', resellerId: key.reseller_id!, ...common }
+  switch (key.owner_type) {
+    case 'org':
+      return { kind: 'org_key', orgId: key.org_id!, orgExternalId: key.org_external_id ?? null, ...common }
+    case 'reseller':
+      return { kind: 'reseller_key', resellerId: key.reseller_id!, ...common }
+    case 'service':
+      return { kind: 'service_key', ...common }
+  }
 }

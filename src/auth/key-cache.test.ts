@@ -29,6 +29,7 @@ function row(orgId = randomUUID()): { key: KeyWithOwner; digest: string } {
     org_rate_limits: null,
     credits_version: null,
     credits_interval: null,
+    org_external_id: null,
   }
   return { key, digest: keyDigest(minted.key) }
 }

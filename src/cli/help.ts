@@ -50,6 +50,18 @@ Each new link replaces the unused ones of the same kind.`,
 
   create    creates a reseller and prints its first rsk_ key (all scopes), shown once.
   suspend   refuses the reseller's own keys (its organisations keep working); resume allows them again.`,
+
+  'service-key': `Usage: portico service-key create --name <name> [--scopes read,actions]
+       portico service-key list
+       portico service-key revoke <id>
+       portico service-key roll <id> [--grace-period <seconds>]
+
+Service keys (psk_…) belong to the deployment, for its own backends: they call only the
+/api/v1/platform operations (verify a customer's key, record an event), /health and /catalog.
+  create    prints the key once (all four scopes unless --scopes: read verifies, actions posts events).
+  list      id, name, prefix, created and revoked times.
+  revoke    stops the key now, on every running instance.
+  roll      prints a replacement once; the old key works for the grace period (default 0: revoked now).`,
 }
 
 export const USAGE = `Usage: portico <command> [options]
@@ -67,6 +79,8 @@ export const USAGE = `Usage: portico <command> [options]
                                create a reseller and print its first rsk_ key (all scopes) once
   reseller suspend --id <id> / reseller resume --id <id>
                                refuse or allow again the reseller's own keys (its organisations keep working)
+  service-key create --name <name> / list / revoke <id> / roll <id>
+                               the deployment's own psk_ keys for its backends (verify, platform events)
 
 "portico <command> --help" explains one command. Configuration comes from the environment
 (PORT, HOST, DATABASE_URL, REDIS_URL, PORTICO_SMTP_URL, …); see the README.

@@ -20,6 +20,8 @@ export interface PorticoConfig {
   redisPrefix: string
   keyPrefix: string
   resellerKeyPrefix: string
+  /** Prefix of the deployment's own service keys (`psk`), for its backends' platform calls. */
+  serviceKeyPrefix: string
   webhooksAllowPrivate: boolean
   /** Base of links; when not configured it follows the address the server actually listens on. */
   publicUrl: string
@@ -193,6 +195,10 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
   if (keyPrefix === resellerKeyPrefix) {
     throw new ConfigError('PORTICO_RESELLER_KEY_PREFIX', 'must differ from PORTICO_KEY_PREFIX')
   }
+  const serviceKeyPrefix = parsePrefix('PORTICO_SERVICE_KEY_PREFIX', env.PORTICO_SERVICE_KEY_PREFIX, 'psk')
+  if (serviceKeyPrefix === keyPrefix || serviceKeyPrefix === resellerKeyPrefix) {
+    throw new ConfigError('PORTICO_SERVICE_KEY_PREFIX', 'must differ from PORTICO_KEY_PREFIX and PORTICO_RESELLER_KEY_PREFIX')
+  }
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
   const publicUrl =
     parseUrl('PORTICO_PUBLIC_URL', env.PORTICO_PUBLIC_URL, ['http:', 'https:']) ?? `http://${shownHost}:${port}`
@@ -208,6 +214,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     redisPrefix: parseRedisPrefix(env.PORTICO_REDIS_PREFIX),
     keyPrefix,
     resellerKeyPrefix,
+    serviceKeyPrefix,
     webhooksAllowPrivate: parseBoolean('PORTICO_WEBHOOKS_ALLOW_PRIVATE', env.PORTICO_WEBHOOKS_ALLOW_PRIVATE, false),
     publicUrl,
     publicUrlConfigured: Boolean(env.PORTICO_PUBLIC_URL),

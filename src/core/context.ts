@@ -44,15 +44,21 @@ export interface AuditWriter {
   write(db: AnyDb, principal: Principal | null, meta: RequestMeta, entry: AuditEntry): Promise<void>
 }
 
+/** An event as written to the outbox; every delivery of it carries `webhook-id: msg_<id without dashes>`. */
+export interface EmittedEvent {
+  id: string
+  created_at: string
+}
+
 /** Appends an event to the outbox in the caller's transaction; delivery happens later. */
 export interface EventOutbox {
-  append(db: AnyDb, event: { orgId: string; type: string; data: unknown }): Promise<void>
+  append(db: AnyDb, event: { orgId: string; type: string; data: unknown }): Promise<EmittedEvent>
 }
 
 /** The database work of one unit, with events and audit rows bound to the same transaction. */
 export interface TransactionScope {
   db: AnyTransaction
-  emit(type: string, data: unknown): Promise<void>
+  emit(type: string, data: unknown): Promise<EmittedEvent>
   audit(entry: AuditEntry): Promise<void>
   /** Runs `fn` once the transaction has committed (never if it rolls back): cache invalidation. */
   afterCommit(fn: () => void): void

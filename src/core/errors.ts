@@ -36,7 +36,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   api_key_expired: 'The API key has expired.',
   api_key_revoked: 'The API key has been revoked.',
   insufficient_scope: 'The API key lacks the scope this operation needs; the message names it.',
-  wrong_key_type: 'An organisation key was used on a reseller route, or the reverse.',
+  wrong_key_type: 'The wrong kind of key for this route: an organisation key on a reseller or service (/platform) route, or the reverse.',
   organization_suspended: "The key's organisation is suspended.",
   ip_not_allowed: "The request comes from an address outside the key's IP allow-list.",
   forbidden: 'The caller may not perform this action.',

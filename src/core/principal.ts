@@ -1,7 +1,7 @@
 import type { Scope } from './scopes.js'
 
 /** Who is calling. Keys and dashboard users reach the same handlers through this one shape. */
-export type Principal = OrgKeyPrincipal | ResellerKeyPrincipal | UserPrincipal
+export type Principal = OrgKeyPrincipal | ResellerKeyPrincipal | ServiceKeyPrincipal | UserPrincipal
 
 export interface OrgKeyPrincipal {
   kind: 'org_key'
@@ -32,6 +32,18 @@ export interface ResellerKeyPrincipal {
   keyHasCredits?: boolean
 }
 
+/** A key of the deployment itself (`psk_…`), for its own backends: platform operations only. */
+export interface ServiceKeyPrincipal {
+  kind: 'service_key'
+  keyId: string
+  keyPrefix: string
+  keyName: string
+  scopes: readonly Scope[]
+  keyExpiresAt: string | null
+  keyMeta?: Readonly<Record<string, unknown>>
+  keyHasCredits?: boolean
+}
+
 export interface UserPrincipal {
   kind: 'user'
   orgId: string
@@ -43,16 +55,36 @@ export interface UserPrincipal {
   orgStatus: 'active' | 'suspended'
 }
 
-export type Audience = 'org' | 'reseller'
+export type Audience = 'org' | 'reseller' | 'service'
 
 export function audienceOf(principal: Principal): Audience {
-  return principal.kind === 'reseller_key' ? 'reseller' : 'org'
+  return principal.kind === 'reseller_key' ? 'reseller' : principal.kind === 'service_key' ? 'service' : 'org'
 }
 
-/** The organisation an org-side principal acts for; reseller principals have none of their own. */
+/** Whether an operation declared for `audience` is open to this kind of caller. */
+export function audienceAdmits(audience: Audience | 'any', principal: Principal): boolean {
+  return audience === 'any' || audienceOf(principal) === audience
+}
+
+/** The 403 `wrong_key_type` message for a caller that `audienceAdmits` refuses. */
+export function wrongKeyTypeMessage(audience: Audience | 'any', principal: Principal): string {
+  if (audience === 'reseller') return 'This operation needs a reseller key'
+  if (audience === 'service') return "This operation needs a service key (psk_…), the deployment's own"
+  return principal.kind === 'service_key'
+    ? 'Service keys may call only /platform operations, /health and /catalog'
+    : 'Reseller keys cannot call organisation operations'
+}
+
+/** The organisation an org-side principal acts for, or null for reseller and service keys. */
+export function ownOrgIdOf(principal: Principal): string | null {
+  return principal.kind === 'org_key' || principal.kind === 'user' ? principal.orgId : null
+}
+
+/** The organisation an org-side principal acts for; reseller and service principals have none of their own. */
 export function orgIdOf(principal: Principal): string {
-  if (principal.kind === 'reseller_key') throw new Error('a reseller principal has no organisation')
-  return principal.orgId
+  const orgId = ownOrgIdOf(principal)
+  if (orgId === null) throw new Error(`a ${principal.kind} principal has no organisation`)
+  return orgId
 }
 
 /** Audit-log actor fields: never a full key, only its id and display prefix. */
@@ -60,6 +92,7 @@ export function actorOf(principal: Principal): { actorType: string; actorId: str
   switch (principal.kind) {
     case 'org_key':
     case 'reseller_key':
+    case 'service_key':
       return { actorType: principal.kind, actorId: principal.keyId, actorLabel: `${principal.keyName} (${principal.keyPrefix}…)` }
     case 'user':
       return { actorType: 'user', actorId: principal.userId, actorLabel: principal.email }

@@ -21,6 +21,8 @@ export interface PorticoSettings {
   keyPrefix?: string
   /** PORTICO_RESELLER_KEY_PREFIX (`rsk`). */
   resellerKeyPrefix?: string
+  /** PORTICO_SERVICE_KEY_PREFIX (`psk`). */
+  serviceKeyPrefix?: string
   /** PORTICO_WEBHOOKS_ALLOW_PRIVATE (false): webhook URLs on private or loopback addresses. */
   webhooksAllowPrivate?: boolean
   /** PORTICO_PUBLIC_URL: the address people and clients reach Portico at, for links. */
@@ -75,6 +77,7 @@ export const settingVariables = {
   redisPrefix: 'PORTICO_REDIS_PREFIX',
   keyPrefix: 'PORTICO_KEY_PREFIX',
   resellerKeyPrefix: 'PORTICO_RESELLER_KEY_PREFIX',
+  serviceKeyPrefix: 'PORTICO_SERVICE_KEY_PREFIX',
   webhooksAllowPrivate: 'PORTICO_WEBHOOKS_ALLOW_PRIVATE',
   publicUrl: 'PORTICO_PUBLIC_URL',
   logLevel: 'LOG_LEVEL',

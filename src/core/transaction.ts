@@ -24,7 +24,7 @@ export async function runInTransaction<T>(
       db: trx,
       emit: async (type, data) => {
         if (!orgId) throw new Error(`event ${type} needs an organisation`)
-        await deps.outbox.append(trx, { orgId, type, data })
+        return deps.outbox.append(trx, { orgId, type, data })
       },
       audit: (entry: AuditEntry) => deps.auditWriter.write(trx, principal, meta, { orgId, ...entry }),
       afterCommit: (after) => void committed.push(after),

@@ -23,7 +23,7 @@ export class TransactionalOutbox implements EventOutbox {
     this.#listeners.push(listener)
   }
 
-  async append(db: AnyDb, event: { orgId: string; type: string; data: unknown }): Promise<void> {
+  async append(db: AnyDb, event: { orgId: string; type: string; data: unknown }): Promise<OutboxEvent> {
     const row: OutboxEvent = {
       id: randomUUID(),
       org_id: event.orgId,
@@ -33,5 +33,6 @@ export class TransactionalOutbox implements EventOutbox {
     }
     await db.insertInto('events').values(row).execute()
     for (const listener of this.#listeners) await listener(db, row)
+    return row
   }
 }

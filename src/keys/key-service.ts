@@ -20,6 +20,13 @@ export interface KeyInvalidation {
   invalidateKey(tx: TransactionScope, keyId: string): Promise<void>
 }
 
+/** The prefix of each kind of key (PORTICO_KEY_PREFIX, PORTICO_RESELLER_KEY_PREFIX, PORTICO_SERVICE_KEY_PREFIX). */
+export interface KeyPrefixes {
+  org: string
+  reseller: string
+  service: string
+}
+
 export interface MintRequest {
   name: string
   scopes: Scope[]
@@ -67,7 +74,7 @@ export class KeyService {
 
   constructor(
     readonly store: KeyStore,
-    private readonly prefixes: { org: string; reseller: string },
+    private readonly prefixes: KeyPrefixes,
     private readonly invalidation: KeyInvalidation,
     private readonly limitClasses: () => string[],
     /** The deployer's limit for a class (PORTICO_RATE_LIMITS, else the module's or Portico's default). */
@@ -142,7 +149,7 @@ export class KeyService {
   async mint(tx: TransactionScope, caller: Principal | null, owner: KeyOwner, request: MintRequest): Promise<{ row: KeyRow; key: string }> {
     const scopes = normalizeScopes(request.scopes)
     assertGrantable(caller, scopes)
-    const minted = generateKey(owner.type === 'org' ? this.prefixes.org : this.prefixes.reseller)
+    const minted = generateKey(this.prefixes[owner.type])
     const row: KeyRow = {
       id: randomUUID(),
       owner_type: owner.type,

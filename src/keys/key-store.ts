@@ -4,7 +4,8 @@ import type { Scope } from '../core/scopes.js'
 import { now, type ApiKeysTable, type CoreTables } from '../storage/db.js'
 
 export type KeyRow = ApiKeysTable
-export type KeyOwner = { type: 'org'; orgId: string } | { type: 'reseller'; resellerId: string }
+/** Whom a key belongs to: an organisation, a reseller, or the deployment itself (service keys). */
+export type KeyOwner = { type: 'org'; orgId: string } | { type: 'reseller'; resellerId: string } | { type: 'service' }
 
 /** A key as authentication needs it, with the status of whatever it belongs to. */
 export interface KeyWithOwner extends KeyRow {
@@ -54,9 +55,14 @@ export const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\
 export type KeyRowWithLineage = KeyRow & { replaced_by: string | null }
 
 function ownedBy(owner: KeyOwner) {
-  return owner.type === 'org'
-    ? ({ column: 'org_id', value: owner.orgId } as const)
-    : ({ column: 'reseller_id', value: owner.resellerId } as const)
+  switch (owner.type) {
+    case 'org':
+      return { column: 'org_id', value: owner.orgId } as const
+    case 'reseller':
+      return { column: 'reseller_id', value: owner.resellerId } as const
+    case 'service':
+      return { column: 'owner_type', value: 'service' } as const
+  }
 }
 
 /** Narrow storage for API keys. Every call that takes an id also takes the owner. */
@@ -148,6 +154,12 @@ export class KeyStore {
     const next = new Map<string, string>()
     for (const s of successors) if (s.rolled_from && !next.has(s.rolled_from)) next.set(s.rolled_from, s.id)
     return rows.map((r) => ({ ...r, replaced_by: next.get(r.id) ?? null }))
+  }
+
+  /** Every key of an owner, newest first: the operator's listing of service keys. */
+  async listAll(owner: KeyOwner): Promise<KeyRow[]> {
+    const { column, value } = ownedBy(owner)
+    return this.db.selectFrom('api_keys').selectAll().where(column, '=', value).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
   }
 
   /**

@@ -14,6 +14,7 @@ export interface DocumentInput {
   version: string
   keyPrefix: string
   resellerKeyPrefix: string
+  serviceKeyPrefix: string
   limitClasses: { name: string; limit: number; windowSeconds: number }[]
 }
 
@@ -149,13 +150,21 @@ export function buildOpenApiDocument(input: DocumentInput): object {
     description: `A reseller key, \`${input.resellerKeyPrefix}_…\`, for provisioning routes only.`,
   })
 
+  registry.registerComponent('securitySchemes', 'serviceAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: `A service key, \`${input.serviceKeyPrefix}_…\`, the deployment's own (\`portico service-key create\`), for /platform routes only.`,
+  })
+
   for (const op of input.operations) {
     const security: Record<string, string[]>[] =
       op.audience === 'reseller'
         ? [{ resellerAuth: [] }]
-        : op.audience === 'any'
-          ? [{ bearerAuth: [] }, { apiKeyHeader: [] }, { resellerAuth: [] }]
-          : [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+        : op.audience === 'service'
+          ? [{ serviceAuth: [] }]
+          : op.audience === 'any'
+            ? [{ bearerAuth: [] }, { apiKeyHeader: [] }, { resellerAuth: [] }, { serviceAuth: [] }]
+            : [{ bearerAuth: [] }, { apiKeyHeader: [] }]
     const headers = idempotencyHeader(op)
     if (op.jsonSchema) {
       registerJsonSchemaPath(registry, op, security, headers)

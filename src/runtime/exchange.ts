@@ -3,6 +3,7 @@ import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { FileResult, Operation, RawRequestBody } from '../core/operation.js'
 import type { Principal } from '../core/principal.js'
+import type { RateLimitDecision } from '../ratelimit/limiter.js'
 import type { Doorway } from './observers.js'
 
 /** A key as the client sent it, in any of the accepted headers. */
@@ -65,6 +66,8 @@ export class Exchange {
   caller: Caller | undefined
   /** Response headers every answer and refusal after admission carries (`RateLimit-Policy`, `RateLimit`, …). */
   headers: Record<string, string> | undefined
+  /** What the rate limits decided on admission, class by class (the verify API reports them). */
+  rateLimits: RateLimitDecision[] | undefined
   input: Record<string, unknown> | undefined
   /** The body's bytes as sent, for the idempotency fingerprint. */
   bodyBytes: Uint8Array | undefined

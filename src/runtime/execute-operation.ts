@@ -32,6 +32,8 @@ export interface ExecutorDeps extends HandlerDeps {
    * the request before its body is read. See `AdmissionCheck`.
    */
   admissionChecks?: AdmissionCheck[]
+  /** Told of every request the verify API describes: what records a key's use (last use, usage), not metrics. */
+  keyObservers?: RequestObserver[]
 }
 
 /**
@@ -41,17 +43,26 @@ export interface ExecutorDeps extends HandlerDeps {
  */
 export class OperationExecutor {
   readonly steps: readonly Step[]
+  /**
+   * The verify API's pipeline: the same authentication, authorisation and admission steps (the
+   * very objects) over the request a product's own edge describes, recorded as that key's use;
+   * no body, no handler.
+   */
+  readonly verifySteps: readonly Step[]
 
   constructor(readonly deps: ExecutorDeps) {
+    const admission = admit([rateLimits(deps.limiter, deps.policies), credits(deps.credits, deps.limiter), ...(deps.admissionChecks ?? [])])
+    const who = authenticate(deps.guard)
+    this.verifySteps = [record(deps.keyObservers ?? deps.observers), who, authorise, admission]
     this.steps = [
       // On the way out, last: observers hear of every outcome, refusals included.
       record(deps.observers),
       // Who is calling.
-      authenticate(deps.guard),
+      who,
       // May they call this: audience (kind of key), scope, suspension, the key's IP allow-list.
       authorise,
       // May they call it now: rate limits, then the key's credits (all or none), then the deployment's other admission checks.
-      admit([rateLimits(deps.limiter, deps.policies), credits(deps.credits, deps.limiter), ...(deps.admissionChecks ?? [])]),
+      admission,
       // The body, read only now, and the input validated.
       readInput,
       // Idempotency-Key: a replay answers here; on the way out the answer is stored, secrets redacted.
@@ -68,6 +79,11 @@ export class OperationExecutor {
    */
   execute(request: ExecuteRequest): Exchange | Promise<Exchange> {
     return runSteps(this.steps, new Exchange(request))
+  }
+
+  /** Runs the verify API's steps (`verifySteps`) over the request it describes. */
+  check(request: ExecuteRequest): Exchange | Promise<Exchange> {
+    return runSteps(this.verifySteps, new Exchange(request))
   }
 
   isCallable(op: Operation, principal: Principal): boolean {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { AnyDb, AuditEntry, AuditWriter, EventOutbox, OperationContext, RequestMeta, Services, TransactionScope } from '../core/context.js'
 import type { Operation, RawRequestBody } from '../core/operation.js'
-import type { Principal } from '../core/principal.js'
+import { ownOrgIdOf, type Principal } from '../core/principal.js'
 import { runInTransaction } from '../core/transaction.js'
 
 export interface HandlerDeps {
@@ -52,7 +52,7 @@ export class HandlerContext implements OperationContext {
   }
 
   get #defaultOrg(): string | null {
-    return this.principal.kind === 'reseller_key' ? null : this.principal.orgId
+    return ownOrgIdOf(this.principal)
   }
 
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: { orgId?: string }): Promise<T> {

@@ -2,7 +2,7 @@ import type { Operation } from '../core/operation.js'
 import type { Principal } from '../core/principal.js'
 
 /** Which doorway a request came through. */
-export type Doorway = 'rest' | 'mcp' | 'dashboard'
+export type Doorway = 'rest' | 'mcp' | 'dashboard' | 'verify'
 
 /** What happened in one request, for last-use tracking, usage counts and metrics. */
 export interface RequestOutcome {

@@ -38,7 +38,7 @@ export interface ResellersTable {
 
 export interface ApiKeysTable {
   id: string
-  owner_type: 'org' | 'reseller'
+  owner_type: 'org' | 'reseller' | 'service'
   org_id: string | null
   reseller_id: string | null
   name: string

@@ -1,6 +1,6 @@
 /**
  * Who may call what, for every operation of the registry and every doorway: no key is 401; each
- * set of scopes, on an organisation key and on a reseller key, succeeds exactly where the catalog
+ * set of scopes, on an organisation key, a reseller key and a service key, succeeds exactly where the catalog
  * says `callable` and is refused with `insufficient_scope` or `wrong_key_type` elsewhere; MCP
  * offers exactly the callable tools. Each check sends a request the operation accepts (see
  * world.ts), so a success is a real success and a refusal can only come from the key.
@@ -36,7 +36,7 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
     expect(world.missingFixtures(), 'operations whose path parameters no fixture family fills').toEqual([])
     const failures: string[] = []
     for (const op of world.operations) {
-      const key = op.audience === 'reseller' ? tenant.reseller.key : tenant.key
+      const key = world.keyFor(op, tenant)
       for (const doorway of doorways) {
         const answer = await doorway.call(op, key, await world.validCall(op, tenant))
         coverage.count(`${doorway.name} valid request`, op.id)
@@ -75,14 +75,9 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
   // About 3,300 requests and 1,500 fresh resources per engine: 20 s alone, a minute or two beside the other suites.
   it('each scope set × every operation × REST and MCP: success exactly when the catalog says callable', { timeout: 300_000 }, async () => {
     const failures: string[] = []
-    for (const kind of ['org', 'reseller'] as const) {
+    for (const kind of ['org', 'reseller', 'service'] as const) {
       for (const scopes of scopeSets) {
-        const minted =
-          kind === 'org'
-            ? await world.server.api('POST', '/keys', { key: tenant.key, body: { name: `scopes ${scopes.join(' ')}`, scopes } })
-            : await world.server.api('POST', '/reseller/keys', { key: tenant.reseller.key, body: { name: `scopes ${scopes.join(' ')}`, scopes } })
-        expect(minted.status, minted.text).toBe(201)
-        const key: string = minted.body.key
+        const key = await world.mintKey(kind, tenant, scopes)
         const catalog = await world.server.api('GET', '/catalog', { key })
         expect(catalog.status).toBe(200)
         const callable = new Map<string, boolean>(catalog.body.data.map((row: { id: string; callable: boolean }) => [row.id, row.callable]))
@@ -116,9 +111,8 @@ describe.each(engines)('authorization matrix (%s)', (engine) => {
     const scoped = world.operations.filter((op): op is Operation & { scope: string } => op.scope !== null && op.audience !== 'any')
     for (const op of scoped) {
       const others = ['read', 'draft', 'actions', 'admin'].filter((s) => s !== op.scope)
-      const path = op.audience === 'reseller' ? '/reseller/keys' : '/keys'
-      const minted = await world.server.api('POST', path, { key: op.audience === 'reseller' ? tenant.reseller.key : tenant.key, body: { name: 'all but one', scopes: others } })
-      const answer = await doorways[0]!.call(op, minted.body.key, await world.validCall(op, tenant, { fresh: false }))
+      const key = await world.mintKey(op.audience === 'reseller' ? 'reseller' : op.audience === 'service' ? 'service' : 'org', tenant, others, 'all but one')
+      const answer = await doorways[0]!.call(op, key, await world.validCall(op, tenant, { fresh: false }))
       if (!answer.body?.error?.message?.includes(op.scope)) failures.push(`${op.id}: "${answer.body?.error?.message}"`)
     }
     expect(failures).toEqual([])

@@ -34,7 +34,7 @@ describe.each(engines)('deep nesting (%s)', (engine) => {
       const schema = published.bodies['application/json']
       if (!schema) continue
       const op = world.server.portico.registry.get(published.id)!
-      const key = op.audience === 'reseller' ? tenant.reseller.key : tenant.key
+      const key = world.keyFor(op, tenant)
       const call = await world.validCall(op, tenant, { fresh: false })
       for (const field of Object.keys(deref(world.api.doc, schema).properties ?? {})) {
         const rest = await fetch(`${world.server.url}/api/v1${fillPath(op.path, call.params)}`, {

@@ -65,7 +65,7 @@ describe.each(engines)('fuzzing from the OpenAPI document (%s)', (engine) => {
 
   async function send(c: FuzzCase, pop: PublishedOperation): Promise<Sent> {
     const op = world.server.portico.registry.get(c.op)!
-    const key = op.audience === 'reseller' ? tenant.reseller.key : tenant.key
+    const key = world.keyFor(op, tenant)
     const needsFixture = (op.params && c.ids !== 'random') || c.baseline === 'fixture'
     const fixture = needsFixture ? await world.validCall(op, tenant, { fresh: false }) : undefined
     const baseline = c.baseline === 'fixture' ? fixture?.body : c.generatedBody

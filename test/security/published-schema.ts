@@ -16,7 +16,7 @@ export interface PublishedOperation {
   path: string
   scope: string | null
   /** `org`, `reseller` or `any`, read from the security requirement. */
-  audience: 'org' | 'reseller' | 'any'
+  audience: 'org' | 'reseller' | 'service' | 'any'
   pathParams: { name: string; schema: JsonSchema }[]
   queryParams: { name: string; schema: JsonSchema; required: boolean }[]
   /** Media type → schema of the request body, when there is one. */
@@ -40,7 +40,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 function audienceOf(security: Record<string, unknown>[] | undefined): PublishedOperation['audience'] {
   const names = (security ?? []).flatMap((s) => Object.keys(s))
   if (names.includes('resellerAuth') && names.includes('bearerAuth')) return 'any'
-  return names.includes('resellerAuth') ? 'reseller' : 'org'
+  return names.includes('resellerAuth') ? 'reseller' : names.includes('serviceAuth') ? 'service' : 'org'
 }
 
 export function readPublishedApi(doc: any): PublishedApi {

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ownerLink, resetLink } from '../../src/cli/accounts.js'
-import { createOrganization, createReseller } from '../../src/cli.js'
+import { createOrganization, createReseller, createServiceKey } from '../../src/cli.js'
 import { loadConfig } from '../../src/core/config.js'
 import { startChildServer, type ChildServer } from '../child-server.js'
 import { createTestDatabase, engines, type TestDatabase } from '../harness.js'
@@ -21,6 +21,7 @@ import { callTool } from './doorways.js'
 type Kind =
   | 'organisation key'
   | 'reseller key'
+  | 'service key'
   | 'dashboard session'
   | 'setup link'
   | 'signing link'
@@ -33,6 +34,7 @@ type Kind =
 const kinds: Kind[] = [
   'organisation key',
   'reseller key',
+  'service key',
   'dashboard session',
   'setup link',
   'signing link',
@@ -114,6 +116,12 @@ describe.each(engines)('secrets in logs and in the database (%s)', (engine) => {
     const resellerMinted = await api(resellerKey, 'POST', '/reseller/keys', { name: 'second', scopes: ['read', 'admin'] })
     keep('reseller key', resellerMinted.key)
     keep('reseller key', (await api(resellerKey, 'POST', `/reseller/keys/${resellerMinted.id}/roll`, {})).key)
+    // A service key, which verifies the organisation keys above and posts an event (a key mistyped too).
+    const service = await createServiceKey(db.handle, loadConfig({ DATABASE_URL: db.url }), 'Backend')
+    const serviceKey = keep('service key', service.key)
+    expect((await api(serviceKey, 'POST', '/platform/verify', { key })).code).toBe('valid')
+    expect((await api(serviceKey, 'POST', '/platform/verify', { key: `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}` })).code).toBe('invalid_api_key')
+    await fetch(`${server.url}/api/v1/health`, { headers: { authorization: `${serviceKey.slice(0, -1)}${serviceKey.endsWith('x') ? 'y' : 'x'}` } })
     const org = await api(resellerKey, 'POST', '/reseller/organizations', { name: 'Provisioned' })
     keep('organisation key', (await api(resellerKey, 'POST', `/reseller/organizations/${org.id}/keys`, { name: 'theirs' })).key)
     const user = await api(resellerKey, 'POST', `/reseller/organizations/${org.id}/users`, { email: 'pat@provisioned.example', name: 'Pat', role: 'owner' })

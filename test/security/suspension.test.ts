@@ -91,6 +91,14 @@ describe.each(engines)('suspended organisation (%s)', (engine) => {
       }
     }
 
+    // The deployment's service key is no key of the organisation's, and records nothing for it either.
+    const posted = await world.server.api('POST', '/platform/events', { key: world.service.key, body: calls.get('rest platform.post_event')!.body })
+    if (posted.status !== 403 || posted.body.error?.code !== 'organization_suspended') failures.push(`service key platform.post_event: ${posted.status} ${posted.text.slice(0, 200)}`)
+    const verified = await world.server.api('POST', '/platform/verify', { key: world.service.key, body: { key: tenant.key } })
+    if (verified.status !== 200 || verified.body.code !== 'organization_suspended') failures.push(`service key platform.verify_key: ${verified.status} ${verified.text.slice(0, 200)}`)
+    const written = await watch.take()
+    if (written.length) failures.push(`service key: wrote ${written.map((w) => w.table).join(', ')}`)
+
     for (const [i, route] of routes.entries()) {
       const reading = readingForms.includes(`${route.method} ${route.path}`)
       const before = await snapshotTables(world.server.db.handle.db, engine)

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createReseller } from '../../src/cli.js'
+import { createReseller, createServiceKey } from '../../src/cli.js'
 import type { Operation } from '../../src/core/operation.js'
 import { shippedModules } from '../../examples/main.js'
 import { startServer, type Engine, type StartOptions, type TestServer } from '../harness.js'
@@ -133,6 +133,13 @@ const operationFixtures: Record<string, OperationFixture> = {
   'reseller.users.create': { body: (_w, t) => ({ email: email(t), name: `Person ${t.marker}`, role: 'member' }) },
   'kb.index_document': { body: (_w, t) => ({ title: `Doc ${t.marker}`, text: `About ${t.marker}.` }) },
   'kb.query': { body: (_w, t) => ({ question: `What about ${t.marker}?` }) },
+  // An event the product declares, for the tenant's organisation, with the smallest payload its published schema accepts.
+  'platform.post_event': {
+    body: (w, t) => {
+      const payload = w.api.doc.webhooks['document.created'].post.requestBody.content['application/json'].schema
+      return { org_id: t.orgId, type: 'document.created', data: (minimalValue(w.api.doc, payload) as { data: unknown }).data }
+    },
+  },
 }
 
 const KB_SECRET = randomBytes(32).toString('hex')
@@ -151,6 +158,8 @@ async function gatewayEnv(): Promise<{ kb: KbUpstream; env: Record<string, strin
   return { kb, env: { PORTICO_UPSTREAMS: file, PORTICO_KB_SECRET: KB_SECRET } }
 }
 
+export type KeyKind = 'org' | 'reseller' | 'service'
+
 export function familyOf(path: string): string {
   const parts = path.split('/').filter(Boolean)
   return parts[0] === 'reseller' ? parts.slice(0, 2).join('/') : parts[0]!
@@ -162,6 +171,12 @@ export interface World {
   api: PublishedApi
   /** The registry's operations, as the server mounted them. */
   operations: Operation[]
+  /** A service key of the deployment with every scope. */
+  service: { id: string; key: string }
+  /** A key holding every scope of the kind the operation is for: the tenant's, its reseller's, or the deployment's service key. */
+  keyFor(op: Operation, tenant: Tenant): string
+  /** A new key of the given kind with exactly these scopes. */
+  mintKey(kind: KeyKind, tenant: Tenant, scopes: readonly string[], name?: string): Promise<string>
   pdfBase64: string
   tenant(label?: string): Promise<Tenant>
   /** A request this tenant may make of the operation and that it accepts; `fresh: false` reuses resources (reads). */
@@ -194,12 +209,24 @@ export async function startWorld(engine: Engine, options: Omit<StartOptions, 'en
   const api = readPublishedApi(await (await fetch(`${server.url}/api/v1/openapi.json`)).json())
   const operations = server.portico.registry.all()
   const cached = new Map<string, Record<string, string>>()
+  const minted = await createServiceKey(server.db.handle, server.config, 'Security suites')
 
   const world: World = {
     engine,
     server,
     api,
     operations,
+    service: { id: minted.row.id, key: minted.key },
+    keyFor: (op, tenant) => (op.audience === 'reseller' ? tenant.reseller.key : op.audience === 'service' ? world.service.key : tenant.key),
+    async mintKey(kind, tenant, scopes, name = `scopes ${scopes.join(' ')}`) {
+      if (kind === 'service') return (await createServiceKey(server.db.handle, server.config, name, scopes as never)).key
+      const res =
+        kind === 'org'
+          ? await server.api('POST', '/keys', { key: tenant.key, body: { name, scopes } })
+          : await server.api('POST', '/reseller/keys', { key: tenant.reseller.key, body: { name, scopes } })
+      await expectOk(res, `minting a ${kind} key`)
+      return res.body.key as string
+    },
     pdfBase64: Buffer.from(await makePdf(1)).toString('base64'),
     async tenant(label = 'tenant') {
       const marker = `${label}${unique()}`

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
 import type { HttpEnv } from '../env.js'
+import { ownOrgIdOf } from '../../core/principal.js'
 
 /** One structured line per request: ids and outcome, never headers, bodies or keys. */
 export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
@@ -18,7 +19,7 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ip: c.get('clientIp'),
-      org_id: principal && principal.kind !== 'reseller_key' ? principal.orgId : undefined,
+      org_id: principal ? (ownOrgIdOf(principal) ?? undefined) : undefined,
       reseller_id: principal?.kind === 'reseller_key' ? principal.resellerId : undefined,
       key_id: principal && principal.kind !== 'user' ? principal.keyId : undefined,
     })

@@ -1,6 +1,7 @@
-import type { Principal } from '../../core/principal.js'
+import { orgIdOf, type Principal } from '../../core/principal.js'
 import type { KeyOwner } from '../key-store.js'
 
 export function ownerOf(principal: Principal): KeyOwner {
-  return principal.kind === 'reseller_key' ? { type: 'reseller', resellerId: principal.resellerId } : { type: 'org', orgId: principal.orgId }
+  if (principal.kind === 'reseller_key') return { type: 'reseller', resellerId: principal.resellerId }
+  return { type: 'org', orgId: orgIdOf(principal) }
 }

@@ -1,5 +1,6 @@
 import { defineOperation } from '../../core/operation.js'
 import { z } from '../../core/schema.js'
+import { audienceOf } from '../../core/principal.js'
 import { scopes } from '../../core/scopes.js'
 import '../services.js'
 
@@ -31,7 +32,7 @@ export const catalog = defineOperation({
     })
     .openapi('Catalog'),
   handler: async (_input, ctx) => {
-    const audience = ctx.principal.kind === 'reseller_key' ? 'reseller' : 'org'
+    const audience = audienceOf(ctx.principal)
     return {
       data: ctx.services.catalog
         .operations()

@@ -1,7 +1,7 @@
 import type { AdmissionPlan, Caller } from '../../auth/caller.js'
 import { ApiError } from '../../core/errors.js'
 import { rateLimitPolicyHeader, rateLimitStateHeader } from '../../ratelimit/headers.js'
-import type { RateLimitDecision, RateLimiter } from '../../ratelimit/limiter.js'
+import type { RateLimitDecision, RateLimiter, RateLimitRequest } from '../../ratelimit/limiter.js'
 import type { LimitPolicies } from '../../ratelimit/policies.js'
 import type { Exchange } from '../exchange.js'
 import type { Step } from '../pipeline.js'
@@ -32,10 +32,15 @@ export function admit(checks: readonly AdmissionCheck[]): Step {
  * own), or none; 429 when any is exhausted. Answers `RateLimit-Policy` and `RateLimit` either way.
  */
 export function rateLimits(limiter: RateLimiter, policies: LimitPolicies): AdmissionCheck {
+  // A service key speaks for the deployment's backends rather than for one customer, so its
+  // platform calls (class `platform`) are counted in that class alone: `general` is a customer key's budget.
   const planOf = (limit: string, caller: Caller): AdmissionPlan => {
     let plan = caller.plans.get(limit)
     if (!plan) {
-      const requests = [{ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) }]
+      const requests: RateLimitRequest[] = []
+      if (limit === 'general' || caller.principal.kind !== 'service_key') {
+        requests.push({ bucket: `${caller.bucket}:general`, policy: policies.resolve('general', caller.orgLimits, caller.keyLimits) })
+      }
       if (limit !== 'general') requests.push({ bucket: `${caller.bucket}:${limit}`, policy: policies.resolve(limit, caller.orgLimits, caller.keyLimits) })
       // An organisation's shared classes: one more bucket, the organisation's, counted all-or-none with the key's.
       if (caller.orgId) {
@@ -62,6 +67,7 @@ export function rateLimits(limiter: RateLimiter, policies: LimitPolicies): Admis
 
 function decide(x: Exchange, policyHeader: string, decisions: RateLimitDecision[]): void {
   const state = rateLimitStateHeader(decisions)
+  x.rateLimits = decisions
   x.setHeader('RateLimit-Policy', policyHeader)
   x.setHeader('RateLimit', state)
   let denied: RateLimitDecision | undefined

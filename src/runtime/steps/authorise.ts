@@ -1,17 +1,12 @@
 import { ApiError } from '../../core/errors.js'
 import type { Operation } from '../../core/operation.js'
-import { audienceOf, type Principal } from '../../core/principal.js'
+import { audienceAdmits, wrongKeyTypeMessage, type Principal } from '../../core/principal.js'
 import type { Step } from '../pipeline.js'
 import { checkClientAddress } from '../../keys/key-rules.js'
 
 /** Audience, scope and suspension, in that order: a wrong kind of key learns nothing about scopes. */
-export function authorisePrincipal(op: Operation, principal: Principal): void {
-  if (op.audience !== 'any' && audienceOf(principal) !== op.audience) {
-    throw new ApiError(
-      'wrong_key_type',
-      op.audience === 'reseller' ? 'This operation needs a reseller key' : 'Reseller keys cannot call organisation operations',
-    )
-  }
+export function authorisePrincipal(op: Pick<Operation, 'audience' | 'scope' | 'method'>, principal: Principal): void {
+  if (!audienceAdmits(op.audience, principal)) throw new ApiError('wrong_key_type', wrongKeyTypeMessage(op.audience, principal))
   if (op.scope !== null && !principal.scopes.includes(op.scope)) {
     throw new ApiError('insufficient_scope', `This operation needs the "${op.scope}" scope`)
   }
@@ -24,7 +19,7 @@ export function authorisePrincipal(op: Operation, principal: Principal): void {
 
 /** Whether `principal` passes the audience and scope checks of `op` (the catalog's `callable`, MCP's tool list). */
 export function isCallable(op: Operation, principal: Principal): boolean {
-  return (op.audience === 'any' || audienceOf(principal) === op.audience) && (op.scope === null || principal.scopes.includes(op.scope))
+  return audienceAdmits(op.audience, principal) && (op.scope === null || principal.scopes.includes(op.scope))
 }
 
 export const authorise: Step = {

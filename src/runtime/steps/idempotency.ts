@@ -37,6 +37,8 @@ function ownerOf(principal: Principal): string {
       return `reseller:${principal.resellerId}`
     case 'org_key':
       return `org:${principal.orgId}`
+    case 'service_key':
+      return `service:${principal.keyId}`
     case 'user':
       return `user:${principal.userId}`
   }

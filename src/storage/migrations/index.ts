@@ -8,6 +8,7 @@ import { webhookAttemptsMigration } from './007-webhook-attempts.js'
 import { invitationsMigration } from './008-invitations.js'
 import { keyDepthMigration } from './009-key-depth.js'
 import { keyImportNoticesMigration } from './010-key-import-notices.js'
+import { serviceKeysMigration } from './011-service-keys.js'
 import { accountLinksMigration } from './012-account-links.js'
 import { webhookResponsesMigration } from './014-webhook-responses.js'
 
@@ -22,6 +23,7 @@ export const porticoMigrations: Record<string, Migration> = {
   '008-invitations': invitationsMigration,
   '009-key-depth': keyDepthMigration,
   '010-key-import-notices': keyImportNoticesMigration,
+  '011-service-keys': serviceKeysMigration,
   '012-account-links': accountLinksMigration,
   '014-webhook-responses': webhookResponsesMigration,
 }

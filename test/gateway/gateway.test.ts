@@ -293,22 +293,22 @@ describe.each(engines)('gateway in front of the Python knowledge base (%s)', (en
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     })
     const tools = (await list.json()).result.tools as { name: string; inputSchema: any }[]
-    const query = tools.find((t) => t.name === 'kb.query')!
+    const query = tools.find((t) => t.name === 'kb_query')!
     expect(query.inputSchema).toMatchObject({ type: 'object', required: ['question'], properties: { question: { type: 'string', maxLength: 2000 } } })
-    expect(tools.map((t) => t.name)).not.toContain('kb.index_document')
+    expect(tools.map((t) => t.name)).not.toContain('kb_index_document')
 
     const before = (await kb.seen()).length
-    const call = await callTool(server.url, reader, 'kb.query', { question: 'Is shipping free?' })
+    const call = await callTool(server.url, reader, 'kb_query', { question: 'Is shipping free?' })
     expect(call.json.result.isError).toBeFalsy()
     expect(call.json.result.content[0].text).toContain('Shipping is free')
     const seen = (await kb.seen()).slice(before)
     expect(seen.map((r) => [r.method, r.path])).toEqual([['POST', '/v1/query']])
     expect(JSON.parse(seen[0]!.body)).toEqual({ question: 'Is shipping free?' })
 
-    const refused = await callTool(server.url, reader, 'kb.index_document', { title: 'x', text: 'y' })
+    const refused = await callTool(server.url, reader, 'kb_index_document', { title: 'x', text: 'y' })
     expect(refused.json.result.isError).toBe(true)
     expect(JSON.parse(refused.json.result.content[0].text).error.code).toBe('insufficient_scope')
-    const invalid = await callTool(server.url, reader, 'kb.query', {})
+    const invalid = await callTool(server.url, reader, 'kb_query', {})
     expect(JSON.parse(invalid.json.result.content[0].text).error).toMatchObject({ code: 'validation_error', fields: { question: 'is required' } })
     expect((await kb.seen()).length).toBe(before + 1)
   })

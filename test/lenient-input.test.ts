@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createReseller } from '../src/cli.js'
+import { createReseller, createServiceKey } from '../src/cli.js'
 import { shippedModules } from '../examples/main.js'
 import { engines, startServer, type TestServer } from './harness.js'
 import { makePdf } from './pdf-fixture.js'
@@ -11,10 +11,12 @@ describe.each(engines)('lenient input (%s)', (engine) => {
   let server: TestServer
   let key: string
   let resellerKey: string
+  let serviceKey: string
   beforeAll(async () => {
     server = await startServer({ engine, modules: await shippedModules(), env: { PORTICO_AUTH_FAILURES_PER_MINUTE: '100000' } })
     key = (await server.createOrg()).key
     resellerKey = (await createReseller(server.db.handle, server.config, 'Partner')).key
+    serviceKey = (await createServiceKey(server.db.handle, server.config, 'Backend')).key
   })
   afterAll(() => server.close())
 
@@ -26,7 +28,7 @@ describe.each(engines)('lenient input (%s)', (engine) => {
     expect(ops.some((op) => op.id === 'keys.roll')).toBe(true)
     for (const op of ops) {
       for (const body of ['null', '"text"', '42', 'true', '[]']) {
-        const res = await raw(op.method.toUpperCase(), op.path.replace(/\{\w+\}/g, ID), body, op.audience === 'reseller' ? resellerKey : key)
+        const res = await raw(op.method.toUpperCase(), op.path.replace(/\{\w+\}/g, ID), body, op.audience === 'reseller' ? resellerKey : op.audience === 'service' ? serviceKey : key)
         expect(res.status, `${op.id} ${body}: ${res.text}`).toBe(400)
         expect(res.body.error.code, op.id).toBe('validation_error')
         expect(res.body.error.fields, op.id).toEqual({ '(body)': 'must be an object' })

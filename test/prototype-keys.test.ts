@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServiceKey } from '../src/cli.js'
 import { shippedModules } from '../examples/main.js'
 import { engines, startServer, type TestServer } from './harness.js'
 
@@ -12,21 +13,23 @@ const ID = '00000000-0000-4000-8000-000000000000'
 describe.each(engines)('prototype keys in JSON bodies (%s)', (engine) => {
   let server: TestServer
   let key: string
+  let serviceKey: string
   beforeAll(async () => {
     server = await startServer({ engine, modules: await shippedModules(), env: { PORTICO_AUTH_FAILURES_PER_MINUTE: '100000' } })
     key = (await server.createOrg()).key
+    serviceKey = (await createServiceKey(server.db.handle, server.config, 'Backend')).key
   })
   afterAll(() => server.close())
 
   const keyCount = async () => Number((await server.db.handle.db.selectFrom('api_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
-  const send = (method: string, path: string, raw: string) => server.api(method, path, { key, body: raw, headers: { 'content-type': 'application/json' } })
+  const send = (method: string, path: string, raw: string, k = key) => server.api(method, path, { key: k, body: raw, headers: { 'content-type': 'application/json' } })
 
   it('every operation with a JSON body answers 400 naming the field, for each prototype key', async () => {
     const ops = server.portico.registry.all().filter((op) => op.body && op.bodyTypes.includes('json') && op.audience !== 'reseller')
     expect(ops.length).toBeGreaterThan(10)
     for (const op of ops) {
       for (const name of ['__proto__', 'constructor', 'prototype']) {
-        const res = await send(op.method.toUpperCase(), op.path.replace(/\{\w+\}/g, ID), `{"${name}": {"x": 1}}`)
+        const res = await send(op.method.toUpperCase(), op.path.replace(/\{\w+\}/g, ID), `{"${name}": {"x": 1}}`, op.audience === 'service' ? serviceKey : key)
         expect(res.status, `${op.id} ${name}: ${res.text}`).toBe(400)
         expect(res.body.error.code, op.id).toBe('validation_error')
         expect(res.body.error.fields, `${op.id} ${name}`).toHaveProperty([name])

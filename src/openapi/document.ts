@@ -83,6 +83,21 @@ function describeOperation(op: Operation): string {
     .join('\n\n')
 }
 
+/** What every path entry says of its operation, however its schemas are declared. */
+function describedOperation(op: Operation, security: Record<string, string[]>[]) {
+  return {
+    operationId: op.id,
+    summary: op.summary,
+    description: describeOperation(op),
+    tags: op.tags ?? [],
+    security,
+    'x-scope': op.scope,
+    'x-rate-limit-class': op.limit,
+    'x-portico-cost': op.cost,
+    ...(op.destructive ? { 'x-destructive': true } : {}),
+  }
+}
+
 /**
  * An operation declared in JSON Schema (an upstream's): its parameters, body and answers are
  * published as the upstreams file or the upstream's own document states them.
@@ -112,14 +127,7 @@ function registerJsonSchemaPath(
   registry.registerPath({
     method: op.method,
     path: op.path,
-    operationId: op.id,
-    summary: op.summary,
-    description: describeOperation(op),
-    tags: op.tags ?? [],
-    security,
-    'x-scope': op.scope,
-    'x-rate-limit-class': op.limit,
-    'x-portico-cost': op.cost,
+    ...describedOperation(op, security),
     parameters: parameters as never,
     request: {
       ...(headers ? { headers } : {}),
@@ -176,15 +184,7 @@ export function buildOpenApiDocument(input: DocumentInput): object {
     registry.registerPath({
       method: op.method,
       path: op.path,
-      operationId: op.id,
-      summary: op.summary,
-      description: describeOperation(op),
-      tags: op.tags ?? [],
-      security,
-      'x-scope': op.scope,
-      'x-rate-limit-class': op.limit,
-      'x-portico-cost': op.cost,
-      ...(op.destructive ? { 'x-destructive': true } : {}),
+      ...describedOperation(op, security),
       request: {
         ...(op.params ? { params: op.params } : {}),
         ...(op.query ? { query: op.query } : {}),

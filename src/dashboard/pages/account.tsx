@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import { Flash, Page } from '../layout.js'
-import { MIN_PASSWORD } from './auth.js'
+import { MIN_PASSWORD, PasswordForm } from './auth.js'
 
 /** "Forgot password": one e-mail field; the answer is the same whether or not the address is an account. */
 export const ForgotPasswordPage: FC<{ csrf: string; mailConfigured: boolean; sent?: boolean; error?: string | undefined; email?: string }> = ({
@@ -46,18 +46,7 @@ export const ResetPasswordPage: FC<{ csrf: string; action: string; email: string
     <h1>Choose a new password</h1>
     <p class="muted">For {email}. This link works once; every other session of this account is signed out.</p>
     <Flash error={error} />
-    <form method="post" action={action} class="card stack">
-      <input type="hidden" name="_csrf" value={csrf} />
-      <input type="hidden" name="email" value={email} autocomplete="username" />
-      <label for="password">New password</label>
-      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus aria-describedby="password-hint" />
-      <p id="password-hint" class="hint">
-        At least {MIN_PASSWORD} characters.
-      </p>
-      <button type="submit" class="primary">
-        Set password and sign in
-      </button>
-    </form>
+    <PasswordForm csrf={csrf} action={action} email={email} label="New password" />
   </Page>
 )
 

@@ -70,19 +70,24 @@ export const SetPasswordPage: FC<{ csrf: string; action: string; email: string; 
     <h1>Welcome to Portico</h1>
     <p class="muted">Choose a password for {email}. This link works once.</p>
     <Flash error={error} />
-    <form method="post" action={action} class="card stack">
-      <input type="hidden" name="_csrf" value={csrf} />
-      <input type="hidden" name="email" value={email} autocomplete="username" />
-      <label for="password">Password</label>
-      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus aria-describedby="password-hint" />
-      <p id="password-hint" class="hint">
-        At least {MIN_PASSWORD} characters.
-      </p>
-      <button type="submit" class="primary">
-        Set password and sign in
-      </button>
-    </form>
+    <PasswordForm csrf={csrf} action={action} email={email} label="Password" />
   </Page>
+)
+
+/** The form that sets an account's password from a one-time link: first setup and reset alike. */
+export const PasswordForm: FC<{ csrf: string; action: string; email: string; label: string }> = ({ csrf, action, email, label }) => (
+  <form method="post" action={action} class="card stack">
+    <input type="hidden" name="_csrf" value={csrf} />
+    <input type="hidden" name="email" value={email} autocomplete="username" />
+    <label for="password">{label}</label>
+    <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus aria-describedby="password-hint" />
+    <p id="password-hint" class="hint">
+      At least {MIN_PASSWORD} characters.
+    </p>
+    <button type="submit" class="primary">
+      Set password and sign in
+    </button>
+  </form>
 )
 
 export const MessagePage: FC<{ title: string; message: string; signedIn?: boolean }> = ({ title, message, signedIn }) => (

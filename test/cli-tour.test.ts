@@ -3,30 +3,22 @@
  * setup-link` to reach the dashboard; the operator's account commands; and every failure a person
  * meets at the command line answered in one line with an exit code, never a stack trace.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { root, runPortico } from './cli-process.js'
 import { runCli } from '../src/cli.js'
 import { Visitor } from './visitor.js'
 
-const root = path.resolve(import.meta.dirname, '..')
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-tour-'))
 const dbUrl = `file:${path.join(dir, 'portico.db')}`
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, ['bin/portico.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr }
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runPortico(dbUrl, args, env)
 
 /** One line on stderr, no stack frame, the given exit code. */
 function expectOneLineFailure(res: { code: number | null; stderr: string }, code: number, text: RegExp) {

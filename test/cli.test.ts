@@ -1,25 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
+import { root, runPortico } from './cli-process.js'
 import { loadConfig, ConfigError } from '../src/core/config.js'
 
-const root = path.resolve(import.meta.dirname, '..')
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-'))
 const dbUrl = `file:${path.join(dir, 'portico.db')}`
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, ['bin/portico.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr }
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runPortico(dbUrl, args, env)
 
 describe('configuration', () => {
   it('stops on a bad setting with one line naming the variable', () => {

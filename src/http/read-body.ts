@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { Operation } from '../core/operation.js'
+import { readStreamCapped, tooLarge } from '../runtime/read-stream.js'
 
 export const JSON_LIMIT = 1024 * 1024
 export const UPLOAD_LIMIT = 10 * 1024 * 1024
@@ -20,24 +21,12 @@ export interface ReadBody {
   raw: Uint8Array
 }
 
-function tooLarge(limit: number): ApiError {
-  return new ApiError('payload_too_large', `The request body is over ${Math.round(limit / 1024 / 1024)} MB`)
-}
-
 /** Reads at most `limit` bytes, failing as soon as the stream goes past it (Content-Length may lie). */
 export async function readCapped(c: Context, limit: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? NaN)
   if (declared > limit) throw tooLarge(limit)
   const body = c.req.raw.body
-  if (!body) return new Uint8Array()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength
-    if (size > limit) throw tooLarge(limit)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks, size)
+  return body ? readStreamCapped(body, limit) : new Uint8Array()
 }
 
 /** `recipients[0][name]` → ['recipients', 0, 'name'] */

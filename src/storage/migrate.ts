@@ -43,14 +43,16 @@ async function migrationSchema(db: AnyDb): Promise<string | undefined> {
 /**
  * Kysely's migrator looks for its tables across every schema of the database, by name; a schema
  * another deployment (or test run) drops meanwhile makes that look-up fail with 3F000
- * invalid_schema_name before anything was migrated, so it is simply tried again.
+ * invalid_schema_name, or 42P01 undefined_table for a table of it, before anything was migrated,
+ * so it is simply tried again (a migration that itself fails so fails as often, and is thrown).
  */
 export async function migrateToLatest(db: AnyDb, sets: Record<string, Migration>[]): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await migrateOnce(db, sets)
     } catch (error) {
-      if ((error as { code?: unknown }).code !== '3F000' || attempt === 5) throw error
+      const code = (error as { code?: unknown }).code
+      if ((code !== '3F000' && code !== '42P01') || attempt === 5) throw error
       await new Promise((r) => setTimeout(r, 50 * attempt))
     }
   }

@@ -23,6 +23,11 @@ export interface RawRequestBody {
   query?: string
   /** The client's request headers (REST; absent over MCP and the dashboard). */
   headers?: Headers
+  /**
+   * The same headers as Node parsed them (lower-case names, repeated ones joined or listed), where
+   * the server has them: reading these builds no web `Headers` object.
+   */
+  nodeHeaders?: Readonly<Record<string, string | string[] | undefined>>
 }
 
 /** A handler may answer raw bytes (a PDF download) instead of JSON. */

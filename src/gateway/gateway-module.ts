@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { ErrorCode } from '../core/errors.js'
 import { defineModule, type PorticoModule } from '../core/module.js'
-import { defineOperation, type Operation } from '../core/operation.js'
+import { defineOperation, type Operation, type RawRequestBody } from '../core/operation.js'
+import { headerRecord, type ForwardHeaders } from './upstream-client.js'
 import { Gateway, GATEWAY_BODY_LIMIT } from './gateway.js'
 import { UpstreamsFileError, type GatewayOperationSpec, type UpstreamSpec } from './upstreams-file.js'
 
@@ -12,6 +13,13 @@ function errorsOf(spec: GatewayOperationSpec): ErrorCode[] {
   if (spec.method !== 'get' && spec.method !== 'delete') codes.push('payload_too_large')
   if (spec.body) codes.push('invalid_json', 'unsupported_media_type')
   return codes
+}
+
+/** The client's headers: Node's own record over REST, the web Headers otherwise, or only the user agent (MCP, dashboard). */
+function requestHeadersOf(raw: RawRequestBody | undefined, userAgent: string | undefined): ForwardHeaders {
+  if (raw?.nodeHeaders) return raw.nodeHeaders
+  if (raw?.headers) return headerRecord(raw.headers)
+  return userAgent ? { 'user-agent': userAgent } : {}
 }
 
 function operationOf(spec: GatewayOperationSpec, upstream: UpstreamSpec, gateway: Gateway): Operation {
@@ -43,7 +51,7 @@ function operationOf(spec: GatewayOperationSpec, upstream: UpstreamSpec, gateway
         requestId: ctx.requestId,
         params: (input ?? {}) as Record<string, string>,
         rawQuery: ctx.rawBody?.query ?? '',
-        headers: ctx.rawBody?.headers ?? new Headers(ctx.userAgent ? { 'user-agent': ctx.userAgent } : {}),
+        headers: requestHeadersOf(ctx.rawBody, ctx.userAgent),
         body: ctx.rawBody ? { stream: ctx.rawBody.stream, contentType: ctx.rawBody.contentType } : undefined,
       }),
   })

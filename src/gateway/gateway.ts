@@ -3,7 +3,7 @@ import type { Principal } from '../core/principal.js'
 import { ApiError } from '../core/errors.js'
 import { readStreamCapped, tooLarge } from '../runtime/read-stream.js'
 import { JsonSchemaValidator, validationError } from './json-schema-validator.js'
-import { UpstreamClient, type UpstreamHealth } from './upstream-client.js'
+import { firstValue, UpstreamClient, type ForwardHeaders, type UpstreamHealth } from './upstream-client.js'
 import type { GatewayOperationSpec, UpstreamSpec } from './upstreams-file.js'
 
 /** Caps on a forwarded request body: a JSON one as Portico's own (1 MB), anything else as its uploads (10 MB). */
@@ -18,7 +18,8 @@ export interface GatewayCall {
   params: Record<string, string>
   /** The query string as the client sent it (without `?`), forwarded byte for byte. */
   rawQuery: string
-  headers: Headers
+  /** The client's request headers, lower-case names (as Node parses them). */
+  headers: ForwardHeaders
   body: { stream: ReadableStream<Uint8Array> | null; contentType: string | undefined } | undefined
   signal?: AbortSignal
 }
@@ -114,7 +115,7 @@ export class Gateway {
       contentType = call.body.contentType
       const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
       const limit = route.body || isJsonType(mediaType) ? GATEWAY_JSON_LIMIT : GATEWAY_BODY_LIMIT
-      const declared = Number(call.headers.get('content-length') ?? NaN)
+      const declared = Number(firstValue(call.headers['content-length']) ?? NaN)
       if (declared > limit) throw tooLarge(limit)
       if (route.body && mediaType !== '' && !isJsonType(mediaType)) {
         throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send application/json`)

@@ -28,12 +28,26 @@ function connectionTokens(value: string | string[] | null | undefined): Set<stri
   return out
 }
 
+/** Request headers as Node parses them: lower-case names, a repeated field as a list (or joined). */
+export type ForwardHeaders = Readonly<Record<string, string | string[] | undefined>>
+
+export const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
+
+/** A web `Headers` as such a record (a doorway that holds no Node request). */
+export function headerRecord(headers: Headers): ForwardHeaders {
+  const out: Record<string, string> = {}
+  headers.forEach((value, name) => {
+    out[name] = value
+  })
+  return out
+}
+
 export interface ForwardRequest {
   method: string
   /** The upstream path (parameters filled in) and query, as sent to the upstream: `/v1/docs/42?x=1`. */
   target: string
   /** The client's request headers. */
-  headers: Headers
+  headers: ForwardHeaders
   /** The forwarded body's content type (the client's, or JSON for a tool call's arguments). */
   contentType?: string | undefined
   /** The body bytes, read (capped) beforehand so that their digest can be signed. */
@@ -131,14 +145,15 @@ export class UpstreamClient {
     const { identity } = request
     // The path as the upstream receives it, below the base path of its url.
     const path = this.#base + request.target
-    const token = await this.#signer.sign({ ...identity, method: request.method.toUpperCase(), path, body_sha256: bodySha256 })
+    const token = this.#signer.sign({ ...identity, method: request.method.toUpperCase(), path, body_sha256: bodySha256 })
 
     const headers: Record<string, string> = {}
-    const dropped = connectionTokens(request.headers.get('connection'))
-    request.headers.forEach((value, name) => {
-      if (HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || dropped.has(name) || name.startsWith('portico-')) return
-      headers[name] = value
-    })
+    const dropped = connectionTokens(request.headers.connection)
+    for (const name in request.headers) {
+      const value = request.headers[name]
+      if (value === undefined || HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || dropped.has(name) || name.startsWith('portico-')) continue
+      headers[name] = Array.isArray(value) ? value.join(', ') : value
+    }
     if (request.contentType) headers['content-type'] = request.contentType
     headers['portico-org-id'] = identity.org_id
     if (identity.org_external_id) headers['portico-org-external-id'] = identity.org_external_id

@@ -6,7 +6,7 @@ import type { DecodedBody, RequestBody } from '../runtime/exchange.js'
 import type { HttpEnv } from './env.js'
 import { errorResponse } from './on-error.js'
 import { readBody } from './read-body.js'
-import { requestHeader } from './request-header.js'
+import { incomingOf, requestHeader } from './request-header.js'
 import { setResponseHeader } from './response-header.js'
 
 export const API_BASE = '/api/v1'
@@ -40,10 +40,27 @@ class HttpBody implements RequestBody {
     return readBody(this.c, op)
   }
 
+  /**
+   * The body unread. Served by Node, the headers come as Node parsed them and the web Request
+   * (its Headers, its body stream) is only built when a handler asks for it, or when the request
+   * has a body at all: a GET through the gateway builds neither.
+   */
   stream(): RawRequestBody {
-    const { url } = this.c.req
+    const c = this.c
+    const { url } = c.req
     const at = url.indexOf('?')
-    return { stream: this.c.req.raw.body, contentType: requestHeader(this.c, 'content-type'), query: at < 0 ? '' : url.slice(at + 1), headers: this.c.req.raw.headers }
+    const incoming = incomingOf(c)
+    const sent = incoming?.headers
+    const hasBody = !sent || (sent['content-length'] !== undefined && sent['content-length'] !== '0') || sent['transfer-encoding'] !== undefined
+    return {
+      stream: hasBody ? c.req.raw.body : null,
+      contentType: requestHeader(c, 'content-type'),
+      query: at < 0 ? '' : url.slice(at + 1),
+      get headers() {
+        return c.req.raw.headers
+      },
+      ...(sent ? { nodeHeaders: sent } : {}),
+    }
   }
 }
 

@@ -7,10 +7,15 @@ import type { Context } from 'hono'
  * Under `app.request()` (tests) it falls back to the web Request.
  */
 export function requestHeader(c: Context, name: Lowercase<string>): string | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  const incoming = incomingOf(c)
   if (incoming?.headers) {
     const value = incoming.headers[name]
     return Array.isArray(value) ? value[0] : value
   }
   return c.req.header(name)
+}
+
+/** Node's own request when served by @hono/node-server; undefined under `app.request()` (tests). */
+export function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }

@@ -7,7 +7,7 @@ export { createPortico, type Portico, type CreatePorticoOptions } from './librar
 export type { PorticoSettings } from './core/settings.js'
 export { ConfigError, type PorticoConfig } from './core/config.js'
 export { runCli, type CliOptions } from './cli.js'
-export { defineOperation, FileResult, type Operation, type OperationSpec, type HttpMethod } from './core/operation.js'
+export { defineOperation, FileResult, StreamResult, type Operation, type OperationSpec, type HttpMethod } from './core/operation.js'
 export { defineModule, type PorticoModule, type EventTypeSpec, type LimitClassSpec, type PageSpec, type PageContext, type PageQuota, type PageAdmission, type ModuleRuntime } from './core/module.js'
 export type { OperationContext, TransactionScope, AuditEntry, AnyDb } from './core/context.js'
 export type { Mailer, MailMessage } from './core/mail.js'

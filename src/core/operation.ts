@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { z, ZodObject, ZodType } from 'zod'
 import type { ErrorCode } from './errors.js'
 import type { OperationContext } from './context.js'
@@ -28,6 +29,21 @@ export interface RawRequestBody {
    * the server has them: reading these builds no web `Headers` object.
    */
   nodeHeaders?: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/**
+ * An answer a handler passes on as it came (the gateway's upstream answer): status, header fields
+ * and the body as a Node stream. Served by Node's HTTP server it is written straight to the
+ * connection, with no web streams in between; the other doorways read it.
+ */
+export class StreamResult {
+  constructor(
+    readonly status: number,
+    /** Header fields to send, lower-case names; a list for a repeated field. */
+    readonly headers: Readonly<Record<string, string | string[]>>,
+    /** The body; null for an answer without one. */
+    readonly body: Readable | null,
+  ) {}
 }
 
 /** A handler may answer raw bytes (a PDF download) instead of JSON. */
@@ -126,7 +142,9 @@ export interface OperationSpec<
    * - a web `Response`, sent by REST as it is (status, headers, a streamed body), with Portico's
    *   `X-Request-Id` and `RateLimit` headers added; over MCP its body is read as the tool's text.
    *   For an idempotent replay only a JSON answer of at most 1 MB is stored; after any other the
-   *   key is released.
+   *   key is released;
+   * - a `StreamResult` (status, header fields, a Node stream), treated as a `Response` is, and
+   *   written by REST straight to Node's response.
    */
   handler: (
     input: Infer<TParams> & Infer<TQuery> & Infer<TBody>,
@@ -134,7 +152,7 @@ export interface OperationSpec<
   ) => HandlerAnswer<z.input<TOutput>> | Promise<HandlerAnswer<z.input<TOutput>>>
 }
 
-export type HandlerAnswer<T> = T | FileResult | Response
+export type HandlerAnswer<T> = T | FileResult | StreamResult | Response
 
 export interface Operation extends OperationSpec<AnyObject | undefined, AnyObject | undefined, AnyObject | undefined, ZodType> {
   audience: Audience | 'any'

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Principal } from '../core/principal.js'
 import { ApiError } from '../core/errors.js'
+import type { StreamResult } from '../core/operation.js'
 import { readStreamCapped, tooLarge } from '../runtime/read-stream.js'
 import { JsonSchemaValidator, validationError } from './json-schema-validator.js'
 import { firstValue, UpstreamClient, type ForwardHeaders, type UpstreamHealth } from './upstream-client.js'
@@ -100,7 +101,7 @@ export class Gateway {
     return this.#clients.map((c) => c.health())
   }
 
-  async call(operationId: string, call: GatewayCall): Promise<Response> {
+  async call(operationId: string, call: GatewayCall): Promise<StreamResult> {
     const route = this.#routes.get(operationId)
     if (!route) throw new ApiError('internal_error', 'Internal server error')
     const { spec } = route

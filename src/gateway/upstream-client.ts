@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { Pool, type Dispatcher } from 'undici'
 import { ApiError } from '../core/errors.js'
+import { StreamResult } from '../core/operation.js'
 import { IdentitySigner, type IdentityClaims } from './identity.js'
 import type { UpstreamSpec } from './upstreams-file.js'
 
@@ -70,40 +70,8 @@ export interface UpstreamHealth {
 
 class UpstreamTimeout extends Error {}
 
-/**
- * The upstream's body as a web stream, with back-pressure. A client that goes away cancels it,
- * which destroys the upstream's body; data that was already on its way is dropped, not pushed
- * into the closed stream (Node 20's Readable.toWeb throws there, outside any request).
- */
-function webStream(body: Readable): ReadableStream<Uint8Array> {
-  let done = false
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      body.on('data', (chunk: Buffer) => {
-        if (done) return
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        if ((controller.desiredSize ?? 1) <= 0) body.pause()
-      })
-      body.once('end', () => {
-        if (done) return
-        done = true
-        controller.close()
-      })
-      body.once('error', (error) => {
-        if (done) return
-        done = true
-        controller.error(error)
-      })
-    },
-    pull() {
-      body.resume()
-    },
-    cancel() {
-      done = true
-      body.destroy()
-    },
-  })
-}
+/** The digest of no bytes, signed for every request without a body. */
+const EMPTY_SHA256 = createHash('sha256').digest('hex')
 
 /**
  * One upstream: a pooled keep-alive connection set (undici), the identity signer, and health
@@ -138,10 +106,10 @@ export class UpstreamClient {
     return { ...this.#health }
   }
 
-  async forward(request: ForwardRequest): Promise<Response> {
+  async forward(request: ForwardRequest): Promise<StreamResult> {
     const started = performance.now()
     const body = request.body && request.body.byteLength > 0 ? request.body : undefined
-    const bodySha256 = createHash('sha256').update(body ?? new Uint8Array()).digest('hex')
+    const bodySha256 = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256
     const { identity } = request
     // The path as the upstream receives it, below the base path of its url.
     const path = this.#base + request.target
@@ -191,20 +159,21 @@ export class UpstreamClient {
     return this.#response(answer, request.method)
   }
 
-  #response(answer: Dispatcher.ResponseData, method: string): Response {
-    const out = new Headers()
-    const dropped = connectionTokens(answer.headers.connection)
-    for (const [name, value] of Object.entries(answer.headers)) {
+  #response(answer: Dispatcher.ResponseData, method: string): StreamResult {
+    const out: Record<string, string | string[]> = {}
+    const { headers } = answer
+    const dropped = connectionTokens(headers.connection)
+    for (const name in headers) {
+      const value = headers[name]
       if (value === undefined || HOP_BY_HOP.has(name) || NOT_RETURNED.has(name) || dropped.has(name)) continue
-      if (Array.isArray(value)) for (const v of value) out.append(name, v)
-      else out.set(name, value)
+      out[name] = value
     }
     const status = answer.statusCode
     if (NULL_BODY.has(status) || method.toUpperCase() === 'HEAD') {
       answer.body.resume()
-      return new Response(null, { status: status === 101 ? 502 : status, headers: out })
+      return new StreamResult(status === 101 ? 502 : status, out, null)
     }
-    return new Response(webStream(answer.body), { status, headers: out })
+    return new StreamResult(status, out, answer.body)
   }
 
   #failure(error: unknown, reason: unknown): ApiError {

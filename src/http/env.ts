@@ -14,6 +14,8 @@ export interface HttpEnv {
     /** Who made the request, once authenticated (for the request log). */
     principal?: Principal
     operation?: Operation
+    /** The status of an answer written straight to Node's response (the Response Hono sees is a marker). */
+    sentStatus?: number
     /** The path as logs may show it: set by routes that declare secret parameters. */
     logPath?: string
   }

@@ -1,13 +1,16 @@
+import { pipeline } from 'node:stream'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
-import type { Operation, OperationRegistry, RawRequestBody } from '../core/operation.js'
+import type { Operation, OperationRegistry, RawRequestBody, StreamResult } from '../core/operation.js'
 import type { Answer, Exchange, OperationExecutor } from '../runtime/execute-operation.js'
 import type { DecodedBody, RequestBody } from '../runtime/exchange.js'
 import type { HttpEnv } from './env.js'
 import { errorResponse } from './on-error.js'
 import { readBody } from './read-body.js'
 import { incomingOf, requestHeader } from './request-header.js'
-import { setResponseHeader } from './response-header.js'
+import { pendingNodeResponse, setResponseHeader } from './response-header.js'
+import { responseOf } from '../runtime/stream-answer.js'
 
 export const API_BASE = '/api/v1'
 
@@ -85,6 +88,7 @@ function respond(c: Context<HttpEnv>, x: Exchange): Response {
   c.set('principal', x.principal)
   const { headers, answer, error } = x
   if (answer?.kind === 'passthrough') return passthrough(c, answer.response, headers)
+  if (answer?.kind === 'stream') return sendStream(c, answer.result, headers)
   if (headers) for (const name in headers) setResponseHeader(c, name, headers[name]!)
   if (answer) return send(c, answer)
   if (error instanceof ApiError) return errorResponse(c, error)
@@ -92,7 +96,7 @@ function respond(c: Context<HttpEnv>, x: Exchange): Response {
   throw error
 }
 
-function send(c: Context<HttpEnv>, answer: Exclude<Answer, { kind: 'passthrough' }>): Response {
+function send(c: Context<HttpEnv>, answer: Exclude<Answer, { kind: 'passthrough' | 'stream' }>): Response {
   if (answer.kind === 'replay') {
     return c.body(answer.json, answer.status as 200, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true', 'Cache-Control': 'no-store' })
   }
@@ -112,4 +116,24 @@ function passthrough(c: Context<HttpEnv>, response: Response, ours: Record<strin
   headers.set('X-Request-Id', c.get('requestId'))
   if (ours) for (const name in ours) headers.set(name, ours[name]!)
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+}
+
+/**
+ * A streamed answer (the gateway's), with Portico's request id and rate-limit headers. Served by
+ * Node it goes straight onto Node's response, piped from the upstream's stream with its
+ * back-pressure: no web Response or web stream is built for it.
+ */
+function sendStream(c: Context<HttpEnv>, result: StreamResult, ours: Record<string, string> | undefined): Response {
+  const outgoing = pendingNodeResponse(c)
+  if (!outgoing) return responseOf(result, { 'X-Request-Id': c.get('requestId'), ...ours })
+  c.set('sentStatus', result.status)
+  // Headers already set on Node's response (request id, security defaults) stay unless the answer names them.
+  outgoing.writeHead(result.status, ours ? { ...result.headers, ...ours } : result.headers)
+  if (!result.body) outgoing.end()
+  else
+    pipeline(result.body, outgoing, (error) => {
+      // A client gone, or an upstream that broke off mid-answer: the connection is closed, not left hanging.
+      if (error && !outgoing.destroyed) outgoing.destroy()
+    })
+  return RESPONSE_ALREADY_SENT
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type { Context } from 'hono'
 
 /** Node's response for this request when served by @hono/node-server and nothing is sent yet. */
-function pendingNodeResponse(c: Context): ServerResponse | undefined {
+export function pendingNodeResponse(c: Context): ServerResponse | undefined {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
   return outgoing && !outgoing.headersSent ? outgoing : undefined
 }

@@ -11,6 +11,7 @@ import type { Credentials, DecodedBody, Exchange, RequestBody } from '../runtime
 import type { OperationExecutor } from '../runtime/execute-operation.js'
 import { serverInstructions } from './instructions.js'
 import { toolNameOf, ToolNames } from './tool-names.js'
+import { textOf } from '../runtime/stream-answer.js'
 import { idempotencyKeyOf, splitArguments, toolAnnotations, toolInputSchema, toolOutputSchema } from './tool-schema.js'
 
 /** Tool names per registry, checked once (a clash or a name a client would refuse stops the first session). */
@@ -123,6 +124,8 @@ async function toolResult(deps: McpDeps, x: Exchange, params: Record<string, str
       return answer.status >= 400 ? { isError: true, content: [{ type: 'text', text: answer.json }] } : jsonResult(JSON.parse(answer.json))
     case 'passthrough':
       return { ...(answer.status >= 400 ? { isError: true } : {}), content: [{ type: 'text', text: await answer.response.text() }] }
+    case 'stream':
+      return { ...(answer.status >= 400 ? { isError: true } : {}), content: [{ type: 'text', text: await textOf(answer.result) }] }
   }
   if (error instanceof ApiError) return envelopeResult(error, meta.requestId)
   // As REST's onError: the cause goes to the log with the request id, never to the client.

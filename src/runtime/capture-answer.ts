@@ -1,3 +1,5 @@
+import { isJson } from './stream-answer.js'
+
 /** The stored copy of a passed-through answer: its status and JSON text, or nothing when it cannot be kept. */
 export interface CapturedAnswer {
   /** The same answer for the client, its body re-sent from what was read. */
@@ -6,10 +8,6 @@ export interface CapturedAnswer {
   json?: string
 }
 
-const isJson = (type: string | null) => {
-  const media = (type ?? '').split(';')[0]!.trim().toLowerCase()
-  return media === 'application/json' || media.endsWith('+json')
-}
 
 /**
  * Reads a handler's own Response (a forwarded answer) so that an idempotent request can store it:

@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/caller.js'
 import type { RequestMeta } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
-import type { FileResult, Operation, RawRequestBody } from '../core/operation.js'
+import type { FileResult, Operation, RawRequestBody, StreamResult } from '../core/operation.js'
 import type { Principal } from '../core/principal.js'
 import type { RateLimitDecision } from '../ratelimit/limiter.js'
 import type { Doorway } from './observers.js'
@@ -56,6 +56,8 @@ export type Answer =
   | { kind: 'replay'; status: number; json: string }
   /** A web Response the handler built, sent as it is. */
   | { kind: 'passthrough'; status: number; response: Response }
+  /** An answer passed on as a Node stream (the gateway's), sent as it is. */
+  | { kind: 'stream'; status: number; result: StreamResult }
 
 /**
  * One request on its way through the pipeline: what the steps learnt so far, and in the end either

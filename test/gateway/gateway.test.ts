@@ -6,6 +6,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { jwtVerify } from 'jose'
+import { pino } from 'pino'
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReseller } from '../../src/cli.js'
@@ -80,10 +81,13 @@ describe.each(engines)('gateway in front of the Python knowledge base (%s)', (en
   let key: string
   let reader: string
   let readerId: string
+  /** The server's request log, line by line. */
+  const logLines: Record<string, unknown>[] = []
 
   beforeAll(async () => {
     kb = await startKb(SECRET)
-    server = await startServer({ engine, env: { PORTICO_UPSTREAMS: await upstreamsFile(kb), PORTICO_KB_SECRET: SECRET } })
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) })
+    server = await startServer({ engine, logger, env: { PORTICO_UPSTREAMS: await upstreamsFile(kb), PORTICO_KB_SECRET: SECRET } })
     ;({ orgId, key } = await server.createOrg('Gateway org'))
     const minted = (await server.api('POST', '/keys', { key, body: { name: 'reader', scopes: ['read'] } })).body
     reader = minted.key
@@ -178,6 +182,20 @@ describe.each(engines)('gateway in front of the Python knowledge base (%s)', (en
     expect(exported.status).toBe(200)
     await exported.text()
     expect((await kb.seen()).slice(count).map((r) => r.path)).toEqual(['/v1/export?delay_ms=0'])
+  })
+
+  it("passes the upstream's own refusal through unchanged, with Portico's headers, and logs its status", async () => {
+    const missing = '00000000-0000-4000-8000-000000000000'
+    const res = await fetch(`${server.url}/api/v1/kb/documents/${missing}`, { headers: { authorization: `Bearer ${reader}` } })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'Document not found', request_id: expect.stringMatching(/^req_/) } })
+    const requestId = res.headers.get('x-request-id')
+    expect(requestId).toMatch(/^req_/)
+    expect(res.headers.get('ratelimit')).toBeTruthy()
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    const line = logLines.find((l) => l.req_id === requestId)
+    expect(line).toMatchObject({ status: 404, path: `/api/v1/kb/documents/${missing}` })
+    expect(line!.op).toMatch(/kb/)
   })
 
   it("never forwards the client's credentials or cookies, hop-by-hop headers, nor Portico-* headers it made up", async () => {

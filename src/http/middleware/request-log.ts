@@ -16,7 +16,7 @@ export function requestLog(log: Logger): MiddlewareHandler<HttpEnv> {
       method: c.req.method,
       path: c.get('logPath') ?? c.req.path,
       op: c.get('operation')?.id,
-      status: c.res.status,
+      status: c.get('sentStatus') ?? c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ip: c.get('clientIp'),
       org_id: principal ? (ownOrgIdOf(principal) ?? undefined) : undefined,

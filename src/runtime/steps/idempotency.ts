@@ -5,6 +5,8 @@ import type { IdempotencyStore } from '../../idempotency/idempotency-store.js'
 import type { Exchange } from '../exchange.js'
 import type { Step } from '../pipeline.js'
 import { captureAnswer } from '../capture-answer.js'
+import { captureStream } from '../stream-answer.js'
+import type { StreamResult } from '../../core/operation.js'
 import { redactSecrets } from '../redact-secrets.js'
 
 /** The largest passed-through answer kept for replays. */
@@ -20,6 +22,14 @@ async function storePassthrough(store: IdempotencyStore, claim: Claim, x: Exchan
   x.answer = { kind: 'passthrough', status: captured.response.status, response: captured.response }
   if (captured.json === undefined) return store.release(claim.owner, claim.key)
   return store.complete(claim.owner, claim.key, captured.response.status, captured.json)
+}
+
+/** The same for an answer passed on as a Node stream. */
+async function storeStream(store: IdempotencyStore, claim: Claim, x: Exchange, result: StreamResult): Promise<void> {
+  const captured = await captureStream(result, STORED_ANSWER_LIMIT)
+  x.answer = { kind: 'stream', status: captured.result.status, result: captured.result }
+  if (captured.json === undefined) return store.release(claim.owner, claim.key)
+  return store.complete(claim.owner, claim.key, captured.result.status, captured.json)
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
@@ -83,6 +93,7 @@ export function idempotency(store: IdempotencyStore): Step {
       if (answer?.kind === 'json') return store.complete(claim.owner, claim.key, answer.status, JSON.stringify(redactSecrets(x.op, answer.body)))
       if (answer?.kind === 'file') return store.complete(claim.owner, claim.key, answer.status, 'null')
       if (answer?.kind === 'passthrough' && answer.status < 500) return storePassthrough(store, claim, x, answer.response)
+      if (answer?.kind === 'stream' && answer.status < 500) return storeStream(store, claim, x, answer.result)
       if (!answer && error instanceof ApiError && error.status < 500) {
         return store.complete(claim.owner, claim.key, error.status, JSON.stringify(error.toEnvelope(x.request.meta.requestId)))
       }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { ApiError } from '../../core/errors.js'
-import { FileResult } from '../../core/operation.js'
+import { FileResult, StreamResult } from '../../core/operation.js'
 import type { Exchange } from '../exchange.js'
 import { HandlerContext, type HandlerDeps } from '../handler-context.js'
 import type { Step } from '../pipeline.js'
@@ -13,6 +13,7 @@ export function runHandler(deps: HandlerDeps): Step {
   const settle = (x: Exchange, result: unknown): void => {
     const { op } = x
     if (result instanceof FileResult) x.answer = { kind: 'file', status: op.status, file: result }
+    else if (result instanceof StreamResult) x.answer = { kind: 'stream', status: result.status, result }
     else if (result instanceof Response) x.answer = { kind: 'passthrough', status: result.status, response: result }
     else x.answer = { kind: 'json', status: op.status, body: shape(deps.log, x, result) }
   }

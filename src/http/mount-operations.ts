@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
@@ -129,11 +128,18 @@ function sendStream(c: Context<HttpEnv>, result: StreamResult, ours: Record<stri
   c.set('sentStatus', result.status)
   // Headers already set on Node's response (request id, security defaults) stay unless the answer names them.
   outgoing.writeHead(result.status, ours ? { ...result.headers, ...ours } : result.headers)
-  if (!result.body) outgoing.end()
-  else
-    pipeline(result.body, outgoing, (error) => {
-      // A client gone, or an upstream that broke off mid-answer: the connection is closed, not left hanging.
-      if (error && !outgoing.destroyed) outgoing.destroy()
-    })
+  const { body } = result
+  if (!body) {
+    outgoing.end()
+    return RESPONSE_ALREADY_SENT
+  }
+  // pipe() rather than stream.pipeline(), which makes (and aborts) an AbortController per call.
+  // An upstream that breaks off mid-answer closes the client's connection instead of leaving it
+  // hanging; a client that goes away destroys the upstream's body, which frees its connection.
+  body.once('error', () => outgoing.destroy())
+  outgoing.once('close', () => {
+    if (!body.readableEnded) body.destroy()
+  })
+  body.pipe(outgoing)
   return RESPONSE_ALREADY_SENT
 }

@@ -137,7 +137,8 @@ export interface OperationSpec<
   /**
    * The operation itself. It may answer synchronously (no promise: the request then awaits nothing
    * when its key is cached and its limiter in-process), and it may answer:
-   * - a value of `output` (JSON, validated against it in tests and with PORTICO_CHECK_OUTPUT=1);
+   * - a value of `output` (JSON, parsed by it on every answer: a field it does not declare is
+   *   dropped, so nothing undeclared, a secret column say, leaves by accident);
    * - a `FileResult` (bytes with a content type, `fileOutput` in OpenAPI);
    * - a web `Response`, sent by REST as it is (status, headers, a streamed body), with Portico's
    *   `X-Request-Id` and `RateLimit` headers added; over MCP its body is read as the tool's text.

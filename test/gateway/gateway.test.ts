@@ -7,12 +7,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { jwtVerify } from 'jose'
 import { pino } from 'pino'
+import { Webhook } from 'standardwebhooks'
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReseller } from '../../src/cli.js'
 import { callTool } from '../security/doorways.js'
 import { engines, startServer, type TestServer } from '../harness.js'
 import { startKb, type KbUpstream } from './kb-upstream.js'
+import { startReceiver, waitFor } from '../webhook-receiver.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const SECRET = 'kb-test-secret-0123456789-abcdefghijklmnop'
@@ -384,4 +386,51 @@ describe('a bad upstreams file', () => {
     expect(run.stdout).toBe('')
     expect(run.stderr.trim().split('\n')).toEqual([`portico: bad configuration: PORTICO_UPSTREAMS: ${file}: upstream "kb": cannot read its OpenAPI document ./missing.json (ENOENT)`])
   })
+})
+
+describe.each(engines)("the upstream's own events, sent by the Python service with a service key (%s)", (engine) => {
+  let kb: KbUpstream | undefined
+  let server: TestServer
+
+  afterAll(async () => {
+    await kb?.stop()
+    await server?.close()
+  })
+
+  it('indexing a document through Portico makes the service post kb.document_indexed, delivered signed to the webhook', async () => {
+    // Portico needs the service's address before it starts, and the service Portico's: a port is picked first.
+    const port = await closedPort()
+    const example = JSON.parse(fs.readFileSync(path.join(root, 'examples/kb/portico.upstreams.json'), 'utf8'))
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'portico-gateway-events-')), 'upstreams.json')
+    fs.writeFileSync(file, JSON.stringify({ upstreams: [{ ...example.upstreams[0], url: `http://127.0.0.1:${port}`, openapi: exampleDoc }] }))
+    server = await startServer({ engine, startBackground: true, env: { PORTICO_UPSTREAMS: file, PORTICO_KB_SECRET: SECRET } })
+    const created = spawnSync(process.execPath, ['bin/portico.mjs', 'service-key', 'create', '--name', 'kb'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: server.db.url, LOG_LEVEL: 'warn', ...server.db.childEnv },
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    const serviceKey = /psk_[0-9A-Za-z]{48}/.exec(created.stdout)?.[0]
+    expect(serviceKey, created.stderr).toBeTruthy()
+    kb = await startKb(SECRET, { KB_PORT: String(port), PORTICO_URL: server.url, PORTICO_SERVICE_KEY: serviceKey! })
+
+    // Listed under the organisation's own key: the service posted it for that organisation.
+    const { key } = await server.createOrg('Events org')
+    const receiver = await startReceiver()
+    try {
+      const hook = await server.api('POST', '/webhooks', { key, body: { url: receiver.url, events: ['kb.document_indexed'] } })
+      expect(hook.status, hook.text).toBe(201)
+      const indexed = await server.api('POST', '/kb/documents', { key, body: { title: 'Returns', text: 'Returns are free within 30 days.' } })
+      expect(indexed.status, indexed.text).toBe(201)
+
+      await waitFor(() => receiver.received.length > 0, 15_000)
+      const delivery = receiver.received[0]!
+      const payload = new Webhook(hook.body.secret).verify(delivery.body, delivery.headers) as { type: string; org_id?: string; data: unknown }
+      expect(payload).toMatchObject({ type: 'kb.document_indexed', data: { id: indexed.body.id, title: 'Returns' } })
+      const events = await server.api('GET', '/events?type=kb.document_indexed', { key })
+      expect(events.body.data).toEqual([expect.objectContaining({ object: 'event', type: 'kb.document_indexed', data: { id: indexed.body.id, title: 'Returns' } })])
+    } finally {
+      await receiver.close()
+    }
+  }, 90_000)
 })

@@ -68,8 +68,6 @@ export interface UpstreamHealth {
   lastError: { code: 'upstream_unavailable' | 'upstream_timeout'; detail: string; at: string } | null
 }
 
-class UpstreamTimeout extends Error {}
-
 /** The digest of no bytes, signed for every request without a body. */
 const EMPTY_SHA256 = createHash('sha256').digest('hex')
 
@@ -131,10 +129,7 @@ export class UpstreamClient {
     headers['portico-identity'] = token
     if (body) headers['content-length'] = String(body.byteLength)
 
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new UpstreamTimeout()), this.spec.timeoutMs)
-    const onClientGone = () => controller.abort(request.signal?.reason)
-    request.signal?.addEventListener('abort', onClientGone, { once: true })
+    // timeout_ms is undici's headersTimeout (the wait for the answer's head); a client's signal, when a doorway has one, aborts the call.
     let answer: Dispatcher.ResponseData
     this.#health.requests++
     try {
@@ -143,19 +138,15 @@ export class UpstreamClient {
         path,
         headers,
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
-        signal: controller.signal,
+        ...(request.signal ? { signal: request.signal } : {}),
       })
     } catch (error) {
-      throw this.#failure(error, controller.signal.reason)
-    } finally {
-      clearTimeout(timer)
+      throw this.#failure(error)
     }
     const latency = performance.now() - started
     this.#health.lastLatencyMs = Math.round(latency * 100) / 100
     this.#health.averageLatencyMs = Math.round(((this.#health.averageLatencyMs ?? latency) * 0.9 + latency * 0.1) * 100) / 100
     this.#health.lastSuccessAt = new Date().toISOString()
-    const stream = answer.body
-    stream.once('close', () => request.signal?.removeEventListener('abort', onClientGone))
     return this.#response(answer, request.method)
   }
 
@@ -176,9 +167,8 @@ export class UpstreamClient {
     return new StreamResult(status, out, answer.body)
   }
 
-  #failure(error: unknown, reason: unknown): ApiError {
+  #failure(error: unknown): ApiError {
     const timedOut =
-      reason instanceof UpstreamTimeout ||
       (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' ||
       (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT'
     const code = timedOut ? 'upstream_timeout' : 'upstream_unavailable'

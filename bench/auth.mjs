@@ -8,7 +8,7 @@
 // load generator's share of the machine.
 // Usage: node bench/auth.mjs [rounds=10] [seconds=3] [connections=50]
 import os from 'node:os'
-import { autocannon, fmt, median, startNode, startShipped } from './lib.mjs'
+import { autocannon, fmt, measure, median, startNode, startShipped } from './lib.mjs'
 
 const rounds = Number(process.argv[2] ?? 10)
 const seconds = Number(process.argv[3] ?? 3)
@@ -37,13 +37,7 @@ const variants = [
 ]
 const labels = { hono: 'bare Hono', shipped: 'Portico as shipped (info log)', warn: 'Portico, LOG_LEVEL=warn' }
 
-async function measure({ name, server, headers }) {
-  const before = server.cpu()
-  const result = await autocannon(`${server.url}/api/v1/health`, { headers, seconds, connections })
-  const after = server.cpu()
-  if (result.non2xx || result.errors) throw new Error(`${name} answered ${result.non2xx} non-2xx, ${result.errors} errors`)
-  return { ...result, cpu: before === null || after === null ? NaN : (after - before) / result.total }
-}
+const measured = ({ name, server, headers }) => measure(name, `${server.url}/api/v1/health`, { headers, seconds, connections, processes: { server } })
 
 const pad = (s, n) => String(s).padStart(n)
 try {
@@ -57,16 +51,16 @@ try {
     const r = {}
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length]
-      r[v.name] = await measure(v)
+      r[v.name] = await measured(v)
     }
     for (const name of Object.keys(cpu)) {
-      cpu[name].push(r[name].cpu)
+      cpu[name].push(r[name].cpu.server)
       rps[name].push(r[name].rps)
     }
     ratios.shipped.push(r.shipped.rps / r.hono.rps)
     ratios.warn.push(r.warn.rps / r.hono.rps)
     const line = ['hono', 'shipped', 'warn'].map((n) => fmt(r[n].rps)).join(' / ')
-    const cpuLine = ['hono', 'shipped', 'warn'].map((n) => fmt(r[n].cpu, 1)).join(' / ')
+    const cpuLine = ['hono', 'shipped', 'warn'].map((n) => fmt(r[n].cpu.server, 1)).join(' / ')
     console.log(`${pad(round, 5)}   ${pad(line, 26)}   ${pad(ratios.shipped.at(-1).toFixed(3), 12)}  ${pad(ratios.warn.at(-1).toFixed(3), 9)}   ${cpuLine}`)
   }
   console.log('\n| server | req/s (median) | × bare Hono (median of same-round ratios) | server CPU µs/request |\n|---|---:|---:|---:|')

@@ -1,6 +1,7 @@
 // Shared helpers for the benchmark scripts: a pinned server, a pinned load generator, medians.
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -73,6 +74,28 @@ export async function startShipped(env = {}, core = 0, nodeArgs = []) {
 }
 
 /**
+ * A redis-server of the run's own on a free port (unpinned: the scheduler puts it beside whichever
+ * of the server and the load generator has room), so its CPU and command counts are this run's
+ * alone. Resolves with `{url, cpu, stop}`.
+ */
+export async function startRedis() {
+  const probe = net.createServer()
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('Ready to accept connections')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+  })
+  return { url: `redis://127.0.0.1:${port}`, child, cpu: () => cpuMicros(child.pid), stop: () => stop(child) }
+}
+
+/**
  * CPU time (user + system) a process has used, in µs, from /proc (taskset execs node, so the
  * child's pid is the server's). CPU per request does not depend on how busy the load generator
  * was, so it is a steadier figure than requests per second on a shared machine; null elsewhere.
@@ -116,6 +139,23 @@ export function autocannon(url, { headers = {}, seconds = 5, connections = 32, c
       })
     })
   })
+}
+
+/**
+ * One autocannon run against `url` (options as `autocannon`), with the CPU each of `processes`
+ * (`{name: {cpu()}}`) spent per request over it, in µs (NaN where /proc is absent). A run with a
+ * non-2xx answer or an error fails: a refused request is not a measured one.
+ */
+export async function measure(label, url, { processes = {}, ...options } = {}) {
+  const before = Object.entries(processes).map(([name, p]) => [name, p, p.cpu()])
+  const result = await autocannon(url, options)
+  if (result.non2xx || result.errors) throw new Error(`${label} answered ${result.non2xx} non-2xx, ${result.errors} errors`)
+  const cpu = {}
+  for (const [name, p, at] of before) {
+    const after = p.cpu()
+    cpu[name] = at === null || after === null ? NaN : (after - at) / result.total
+  }
+  return { ...result, cpu }
 }
 
 export const median = (values) => {

@@ -1,57 +1,124 @@
-// Throughput of an authenticated, rate-limited route with the in-process limiter and with Redis,
-// each as a ratio to the same route with no authentication (`noauth`: same operation, same
-// pipeline, no key, so no quota) in the same run; and with the limiter replaced by one that counts
-// nothing, so the limiter's own share shows.
-// One server per variant, all pinned to core 0 (only the one under load is busy), autocannon on
-// core 1. Every short round measures all four back to back, in a rotating order, so a noisy neighbour
-// affects a round's figures alike and the per-round ratios stay comparable.
-// Usage: REDIS_URL=redis://127.0.0.1:6379 node bench/ratelimit.mjs [rounds=20] [seconds=1]
-import { autocannon, fmt, median, startServer, tempDatabaseUrl } from './lib.mjs'
+// The Redis limiter against the in-process one, and both against bare Hono, in the same run:
+// `GET /api/v1/health` with a valid key on the real `npm start` server (limits raised, so every
+// request is measured, not refused) counting in process and in Redis (fail-closed, so a Redis that
+// cannot be reached fails the run instead of measuring the fallback), each with the default `info`
+// request log and with LOG_LEVEL=warn; and bare Hono (@hono/node-server, one JSON route).
+// Servers on core 0 (only the one under load is busy), autocannon on core 1; Redis is a private
+// redis-server of the run's own (unless REDIS_URL names one), unpinned. The variants alternate over
+// short rounds in a rotating order, so each round's ratios compare the same machine; the median
+// of the per-round ratios is the figure. Beside it: server CPU per request, Redis CPU per request,
+// and requests per script call (Redis' INFO commandstats: how many admissions shared a round trip).
+// Usage: [REDIS_URL=redis://…] node bench/ratelimit.mjs [rounds=10] [seconds=3] [connections=50]
+import { Redis } from 'ioredis'
+import os from 'node:os'
+import { autocannon, cpuMicros, fmt, measure, median, startNode, startRedis, startShipped } from './lib.mjs'
 
-const rounds = Number(process.argv[2] ?? 20)
-const seconds = Number(process.argv[3] ?? 1)
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const rounds = Number(process.argv[2] ?? 10)
+const seconds = Number(process.argv[3] ?? 3)
+const connections = Number(process.argv[4] ?? 50)
+const limits = { PORTICO_RATE_LIMITS: 'general=999999999/60,send=999999999/60' }
 
-const start = (env) => startServer('bench/bench-server.ts', { DATABASE_URL: tempDatabaseUrl('rl'), LOG_LEVEL: 'warn', ...env })
-const servers = await Promise.all([
-  start({}),
-  // Fail-closed, so a Redis that cannot be reached fails the run instead of measuring the fallback.
-  start({ REDIS_URL: redisUrl, PORTICO_REDIS_PREFIX: `portico-bench:${process.pid}:`, PORTICO_RATE_LIMIT_FAIL_OPEN: '0' }),
-  start({ BENCH_LIMITER: 'off' }),
-])
-const [memory, redis, none] = servers
-const auth = (server) => ({ url: `${server.url}/api/v1/bench/ping`, headers: { authorization: `Bearer ${server.key}` } })
-const variants = [
-  { name: 'noauth', url: `${memory.url}/api/v1/bench/noauth`, headers: {} },
-  { name: 'in-process', ...auth(memory) },
-  { name: 'redis', ...auth(redis) },
-  { name: 'no limiter', ...auth(none) },
-]
-
+const started = []
+const track = async (starting) => {
+  const server = await starting
+  started.push(server)
+  return server
+}
+let redis, client, servers
 try {
-  for (const v of variants) await autocannon(v.url, { headers: v.headers, seconds: 2 })
-  const ratios = { 'in-process': [], redis: [], 'no limiter': [] }
-  for (let round = 1; round <= rounds; round++) {
-    const rps = {}
-    for (let i = 0; i < variants.length; i++) {
-      const v = variants[(i + round) % variants.length]
-      const result = await autocannon(v.url, { headers: v.headers, seconds })
-      if (result.non2xx || result.errors) throw new Error(`${v.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
-      rps[v.name] = result
-    }
-    const line = [`round ${round}: noauth ${fmt(rps.noauth.rps).padStart(6)} req/s`]
-    for (const name of Object.keys(ratios)) {
-      ratios[name].push(rps[name].rps / rps.noauth.rps)
-      line.push(`${name} ${fmt(rps[name].rps).padStart(6)} (${(rps[name].rps / rps.noauth.rps).toFixed(3)}, p99 ${rps[name].p99} ms)`)
-    }
-    console.log(line.join(' · '))
+  redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL } : await track(startRedis())
+  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await client.connect()
+  // A Redis named by REDIS_URL: its CPU if it runs here; its counts include every other client's.
+  if (!redis.cpu) {
+    const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1])
+    redis.cpu = () => cpuMicros(pid)
   }
-  const m = Object.fromEntries(Object.entries(ratios).map(([name, r]) => [name, median(r)]))
+  const shared = { REDIS_URL: redis.url, PORTICO_REDIS_PREFIX: `portico-bench:${process.pid}:`, PORTICO_RATE_LIMIT_FAIL_OPEN: '0' }
+  servers = {
+    hono: await track(startNode('bench/hono-bare.mjs')),
+    memory: await track(startShipped({ ...limits })),
+    redis: await track(startShipped({ ...limits, ...shared })),
+    memoryWarn: await track(startShipped({ ...limits, LOG_LEVEL: 'warn' })),
+    redisWarn: await track(startShipped({ ...limits, ...shared, LOG_LEVEL: 'warn' })),
+  }
+} catch (error) {
+  client?.disconnect()
+  await Promise.all(started.map((s) => s.stop()))
+  throw error
+}
+const names = ['hono', 'memory', 'redis', 'memoryWarn', 'redisWarn']
+const labels = {
+  hono: 'bare Hono',
+  memory: 'Portico as shipped (info log), in-process limiter',
+  redis: 'Portico as shipped (info log), Redis limiter',
+  memoryWarn: 'Portico, LOG_LEVEL=warn, in-process limiter',
+  redisWarn: 'Portico, LOG_LEVEL=warn, Redis limiter',
+}
+const usesRedis = (name) => name === 'redis' || name === 'redisWarn'
+const headers = (name) => (name === 'hono' ? {} : { authorization: `Bearer ${servers[name].key}` })
+const url = (name) => `${servers[name].url}/api/v1/health`
+
+/** Script calls (EVAL and EVALSHA) Redis has answered so far. */
+async function scriptCalls() {
+  let calls = 0
+  for (const m of (await client.info('commandstats')).matchAll(/^cmdstat_(eval|evalsha):calls=(\d+)/gm)) calls += Number(m[2])
+  return calls
+}
+
+async function measured(name) {
+  const processes = usesRedis(name) ? { server: servers[name], redis } : { server: servers[name] }
+  const calls = usesRedis(name) ? await scriptCalls() : 0
+  const result = await measure(name, url(name), { headers: headers(name), seconds, connections, processes })
+  return { ...result, perCall: usesRedis(name) ? result.total / ((await scriptCalls()) - calls) : NaN }
+}
+
+const pad = (s, n) => String(s).padStart(n)
+const ratio = (x) => x.toFixed(3)
+try {
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} · ${rounds} rounds of ${seconds} s · ${connections} connections · Redis ${process.env.REDIS_URL ?? 'private'}`)
+  for (const name of names) await autocannon(url(name), { headers: headers(name), seconds: 2, connections }) // JIT, key cache
+  const series = Object.fromEntries(names.map((n) => [n, { rps: [], cpu: [], redisCpu: [], perCall: [], toHono: [], toMemory: [] }]))
+  console.log('round   req/s hono / mem / redis / mem warn / redis warn        redis÷mem (info, warn)   ×hono mem / redis / mem warn / redis warn')
+  for (let round = 1; round <= rounds; round++) {
+    const r = {}
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]
+      r[name] = await measured(name)
+    }
+    for (const name of names) {
+      const s = series[name]
+      s.rps.push(r[name].rps)
+      s.cpu.push(r[name].cpu.server)
+      s.toHono.push(r[name].rps / r.hono.rps)
+      if (usesRedis(name)) {
+        s.redisCpu.push(r[name].cpu.redis)
+        s.perCall.push(r[name].perCall)
+        s.toMemory.push(r[name].rps / r[name === 'redis' ? 'memory' : 'memoryWarn'].rps)
+      }
+    }
+    const rps = names.map((n) => fmt(r[n].rps)).join(' / ')
+    const toHono = names.slice(1).map((n) => ratio(series[n].toHono.at(-1))).join(' / ')
+    console.log(`${pad(round, 5)}   ${pad(rps, 52)}   ${ratio(series.redis.toMemory.at(-1))}, ${ratio(series.redisWarn.toMemory.at(-1))}            ${toHono}`)
+  }
   console.log(
-    `median ratio to noauth: in-process ${m['in-process'].toFixed(3)} (target ≥ 0.90), Redis ${m.redis.toFixed(3)} (target ≥ 0.60), no limiter ${m['no limiter'].toFixed(3)}`,
+    '\n| server | req/s (median) | × bare Hono | Redis ÷ in-process, same log | server CPU µs/request | Redis CPU µs/request | requests per script call |\n|---|---:|---:|---:|---:|---:|---:|',
   )
-  const own = (name) => median(ratios[name].map((r, i) => r / ratios['no limiter'][i])).toFixed(3)
-  console.log(`the limiter alone (median of per-round ratio ÷ no-limiter ratio): in-process ${own('in-process')}, Redis ${own('redis')}`)
+  for (const name of names) {
+    const s = series[name]
+    const cells = [
+      fmt(median(s.rps)),
+      name === 'hono' ? '1.00' : ratio(median(s.toHono)),
+      usesRedis(name) ? ratio(median(s.toMemory)) : '—',
+      fmt(median(s.cpu), 1),
+      usesRedis(name) ? fmt(median(s.redisCpu), 1) : '—',
+      usesRedis(name) ? fmt(median(s.perCall), 1) : '—',
+    ]
+    console.log(`| ${labels[name]} | ${cells.join(' | ')} |`)
+  }
+  const verdict = (name) => `${ratio(median(series[name].toMemory))} (target ≥ 0.80: ${median(series[name].toMemory) >= 0.8 ? 'met' : 'MISSED'})`
+  console.log(`\nRedis ÷ in-process (median of same-round ratios): info log ${verdict('redis')}; LOG_LEVEL=warn ${verdict('redisWarn')}; load average now ${os.loadavg()[0].toFixed(2)}`)
 } finally {
-  await Promise.all(servers.map((s) => s.stop()))
+  client.disconnect()
+  await Promise.all(started.map((s) => s.stop()))
 }

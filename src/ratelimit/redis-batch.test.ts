@@ -168,12 +168,12 @@ describe('Redis limiter: one script call per event-loop turn', () => {
     it('falls back to in-process counting for every request in it (fail-open), or refuses each with 503 (fail-closed)', async () => {
       const log = pino({ level: 'silent' })
       const open = new ResilientRateLimiter(limiter, new MemoryRateLimiter(), true, log)
-      const fellBack = await poisonedBatch((r) => open.consume(r))
+      const fellBack = await poisonedBatch(async (r) => open.consume(r))
       expect(fellBack.settled.every((s) => s.status === 'fulfilled' && s.value[0]!.allowed)).toBe(true)
       expect(open.degraded).toBe(true)
 
       const closed = new ResilientRateLimiter(limiter, new MemoryRateLimiter(), false, log)
-      const refused = await poisonedBatch((r) => closed.consume(r))
+      const refused = await poisonedBatch(async (r) => closed.consume(r))
       expect(refused.settled.every((s) => s.status === 'rejected' && s.reason instanceof ApiError && s.reason.code === 'service_unavailable')).toBe(true)
     })
   })

@@ -14,6 +14,7 @@ import type { PorticoModule } from './core/module.js'
 import { OperationRegistry } from './core/operation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { createHttpApp, type RouteMount } from './http/app.js'
+import { ownRequestLine, type RequestLineWriter } from './http/middleware/request-log.js'
 import { AuthGuard } from './auth/auth-guard.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { HttpDrain } from './http/drain.js'
@@ -135,8 +136,14 @@ export function createLogger(config: PorticoConfig): Logger {
     setInterval(() => destinations.forEach((d) => d.flush()), LOG_FLUSH_MS).unref()
   }
   destinations.add(destination)
-  return pino({ level: config.logLevel, base: { service: 'portico' }, timestamp: pino.stdTimeFunctions.isoTime }, destination)
+  const logger = pino({ level: config.logLevel, base: LOG_BASE, timestamp: pino.stdTimeFunctions.isoTime }, destination)
+  ownRequestLines.set(logger, ownRequestLine((line) => destination.write(line), `,${JSON.stringify(LOG_BASE).slice(1, -1)}`))
+  return logger
 }
+
+const LOG_BASE = { service: 'portico' }
+/** The request-log writer of each logger createLogger made: its lines go straight to its destination. */
+const ownRequestLines = new WeakMap<Logger, RequestLineWriter>()
 
 /** How long a Redis command may go unanswered before Redis counts as unreachable. */
 const REDIS_TIMEOUT_MS = 1000
@@ -396,6 +403,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     executor,
     log,
     trustProxy: config.trustProxy,
+    requestLine: ownRequestLines.get(log),
     pages: modules.flatMap((m) => m.pages ?? []),
     pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config, mail }),
     mounts,

@@ -8,7 +8,7 @@ import { clientIp } from './client-ip.js'
 import { API_BASE, mountOperations, toHonoPath, type MountDeps } from './mount-operations.js'
 import { errorResponse, onError } from './on-error.js'
 import { requestId } from './middleware/request-id.js'
-import { requestLog } from './middleware/request-log.js'
+import { requestLog, type RequestLineWriter } from './middleware/request-log.js'
 import { secretParams } from './middleware/secret-params.js'
 import { securityHeaders } from './middleware/security-headers.js'
 
@@ -16,6 +16,8 @@ export type RouteMount = (app: Hono<HttpEnv>) => void
 
 export interface HttpAppDeps extends MountDeps {
   log: Logger
+  /** Writes request-log lines without pino's serializer (only for the logger Portico made). */
+  requestLine?: RequestLineWriter | undefined
   /** Proxies in front of the server (PORTICO_TRUST_PROXY): where the client address is read from. */
   trustProxy: number
   pages: PageSpec[]
@@ -32,7 +34,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<HttpEnv> {
     c.set('clientIp', clientIp(c, deps.trustProxy))
     await next()
   })
-  app.use(requestLog(deps.log))
+  app.use(requestLog(deps.log, deps.requestLine))
   app.use(securityHeaders())
 
   for (const mount of deps.mounts) mount(app)

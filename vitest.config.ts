@@ -10,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
+    // Every answer of every server the suites start (in process or as a child) is validated against its output schema.
+    env: { PORTICO_CHECK_OUTPUT: '1' },
   },
 })

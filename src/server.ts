@@ -334,6 +334,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
   const observers: RequestObserver[] = [lastUse, metrics.observe, usage.observe]
   const guard = new AuthGuard(new Authenticator(keyStore, keyCache, prefixes, importedPrefixes), limiter, config.authFailuresPerMinute)
   const executor = new OperationExecutor({
+    checkOutput: config.checkOutput,
     db,
     dialect,
     get publicUrl() {

@@ -64,7 +64,8 @@ export async function startTestPortico(options: StartTestPorticoOptions = {}): P
   let portico: Portico
   try {
     portico = await createPortico({
-      env: {},
+      // A product's tests validate every answer against its operation's output schema.
+      env: { PORTICO_CHECK_OUTPUT: '1' },
       modules: options.modules ?? [],
       // Tests deliver webhooks to receivers on this machine.
       config: { logLevel: 'silent', webhooksAllowPrivate: true, ...options.config, databaseUrl: `file:${path.join(dir, 'portico.db')}`, port: 0, host: '127.0.0.1' },

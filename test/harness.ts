@@ -113,7 +113,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const engine = options.engine ?? 'sqlite'
   const db = options.shared?.db ?? (await createTestDatabase(engine))
   const handle = options.shared ? (options.shared.handle ?? db.open()) : db.handle
-  const config = loadConfig({ PORT: '0', DATABASE_URL: db.url, PORTICO_WEBHOOKS_ALLOW_PRIVATE: '1', ...options.env })
+  const config = loadConfig({ PORT: '0', DATABASE_URL: db.url, PORTICO_WEBHOOKS_ALLOW_PRIVATE: '1', PORTICO_CHECK_OUTPUT: '1', ...options.env })
   const portico = await createPortico({
     config,
     database: handle,

@@ -27,6 +27,11 @@ export interface PorticoConfig {
   publicUrl: string
   publicUrlConfigured: boolean
   logLevel: string
+  /**
+   * PORTICO_CHECK_OUTPUT=1: every answer is validated against its operation's output schema (what
+   * the test suites run with). Off, an answer is only projected onto the keys its schema declares.
+   */
+  checkOutput: boolean
   /** fail-open keeps serving with an in-process limiter while Redis is away; fail-closed answers 503. */
   rateLimitFailOpen: boolean
   /** The deployer's rate-limit classes: they add classes and replace the defaults and modules' ones. */
@@ -219,6 +224,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     publicUrl,
     publicUrlConfigured: Boolean(env.PORTICO_PUBLIC_URL),
     logLevel,
+    checkOutput: parseBoolean('PORTICO_CHECK_OUTPUT', env.PORTICO_CHECK_OUTPUT, false),
     rateLimitFailOpen: parseBoolean('PORTICO_RATE_LIMIT_FAIL_OPEN', env.PORTICO_RATE_LIMIT_FAIL_OPEN, true),
     rateLimitClasses: parseLimitClasses(env.PORTICO_RATE_LIMITS),
     keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),

@@ -19,6 +19,8 @@ import { record } from './steps/record.js'
 import { runHandler } from './steps/run-handler.js'
 
 export interface ExecutorDeps extends HandlerDeps {
+  /** Validate every answer against its output schema (PORTICO_CHECK_OUTPUT); otherwise it is projected onto it. */
+  checkOutput?: boolean | undefined
   guard: AuthGuard
   limiter: RateLimiter
   policies: LimitPolicies

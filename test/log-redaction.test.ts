@@ -52,7 +52,7 @@ describe.each(engines)('secrets in logged paths (%s)', (engine) => {
     tokenOf(signing, '/sign/')
     await fetch(signing)
     await fetch(`${signing}/document.pdf`)
-    await fetch(signing, { method: 'POST', body: new URLSearchParams({ name: 'Sam', action: 'sign' }) })
+    await fetch(signing, { method: 'POST', body: new URLSearchParams({ name: 'Sam', action: 'sign', consent: 'yes' }) })
 
     const paths = requestLines().map((l) => l.path!)
     for (const expected of ['/setup/first-run/[redacted]', '/setup/[redacted]', '/d/[redacted]', '/sign/[redacted]', '/sign/[redacted]/document.pdf']) {

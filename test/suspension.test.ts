@@ -74,7 +74,7 @@ describe.each(engines)('a suspended organisation (%s)', (engine) => {
     for (const [method, url, body] of [
       ['GET', signingUrl, undefined],
       ['GET', `${signingUrl}/document.pdf`, undefined],
-      ['POST', signingUrl, new URLSearchParams({ name: 'Sam Signer', action: 'sign' })],
+      ['POST', signingUrl, new URLSearchParams({ name: 'Sam Signer', action: 'sign', consent: 'yes' })],
       ['GET', directUrl, undefined],
       ['POST', directUrl, new URLSearchParams({ name: 'Walk In', email: 'walk.in@example.com' })],
     ] as const) {
@@ -88,7 +88,7 @@ describe.each(engines)('a suspended organisation (%s)', (engine) => {
 
     await setStatus('resume')
     expect((await fetch(signingUrl)).status).toBe(200)
-    expect((await fetch(signingUrl, { method: 'POST', body: new URLSearchParams({ name: 'Sam Signer', action: 'sign' }) })).status).toBe(200)
+    expect((await fetch(signingUrl, { method: 'POST', body: new URLSearchParams({ name: 'Sam Signer', action: 'sign', consent: 'yes' }) })).status).toBe(200)
     await owner.get('/keys')
     expect((await owner.post('/keys', { name: 'after', scopes: 'read', expires_in: 'never' })).status).toBe(201)
   })

@@ -1,6 +1,7 @@
 import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { logSigningLinks } from './documents.js'
 import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
+import { organisationName } from './signing.js'
 import { generateFromTemplate } from './templates.js'
 import { esignDb } from './tables.js'
 import { hashToken } from './tokens.js'
@@ -36,12 +37,13 @@ async function directLinkPage(request: Request, params: Record<string, string>, 
     : undefined
   if (!template) return notValidPage()
   if (await ctx.isSuspended(template.org_id)) return unavailablePage()
-  if (request.method === 'GET') return directForm(template.title)
+  const from = await organisationName(ctx.db, template.org_id)
+  if (request.method === 'GET') return directForm(from, template.title)
 
   const form = await readForm(request)
   const name = oneLine(form?.get('name'), 200)
   const email = oneLine(form?.get('email'), 254).toLowerCase()
-  if (name.length < 2 || !EMAIL.test(email)) return directForm(template.title, 'Enter your full name and a valid e-mail address.')
+  if (name.length < 2 || !EMAIL.test(email)) return directForm(from, template.title, 'Enter your full name and a valid e-mail address.')
   const admitted = await ctx.spend([
     { name: 'direct_link', bucket: template.id, ...DIRECT_LINK_LIMITS.perLink },
     { name: 'direct_link_address', bucket: ctx.clientIp, ...DIRECT_LINK_LIMITS.perAddress },
@@ -61,11 +63,11 @@ async function directLinkPage(request: Request, params: Record<string, string>, 
   return new Response(null, { status: 303, headers: { location: sent.links.get(sent.loaded.recipients[0]!.id)!, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } })
 }
 
-function directForm(title: string, error?: string): Response {
+function directForm(from: string, title: string, error?: string): Response {
   const lead = error ? `<p class="bad" role="alert">${escapeHtml(error)}</p>` : '<p class="muted">Enter your details to create and sign this document.</p>'
   return htmlPage(
     title,
-    `<h1>${escapeHtml(title)}</h1>${lead}
+    `<h1>${escapeHtml(title)}</h1><p class="lead"><strong>${escapeHtml(from)}</strong> asks you to sign “${escapeHtml(title)}”.</p>${lead}
 <form method="post"><label for="name">Full name</label><input id="name" name="name" autocomplete="name" required minlength="2" maxlength="200">
 <label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="email" required maxlength="254">
 <div class="row"><button class="primary" type="submit">Continue to sign</button></div></form>`,

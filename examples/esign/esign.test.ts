@@ -85,6 +85,10 @@ describe.each(engines)('the example e-signature product (%s)', (engine) => {
     // The signer did it through their link: the audit log names them, not the operator.
     const audit = await server.api('GET', '/audit-log?action=recipient.signed', { key })
     expect(audit.body.data[0].actor).toEqual({ type: 'recipient', id: done.body.recipients[0].id, label: 'ada@example.com' })
+    // With the signature, the consent the page asked for and when it was given.
+    expect(audit.body.data[0].details).toMatchObject({ consent: expect.stringContaining('I agree to sign this document electronically'), consented_at: done.body.recipients[0].signed_at })
+    const signedEvent = events.body.data.find((e: { type: string; data: { document_id?: string } }) => e.type === 'recipient.signed' && e.data.document_id === doc.id)
+    expect(signedEvent.data.recipient.consented_at).toBe(done.body.recipients[0].signed_at)
     const byAda = await server.api('GET', '/audit-log?actor=ada@example.com', { key })
     expect(byAda.body.data.map((a: { action: string }) => a.action)).toEqual(['document.completed', 'recipient.signed'])
   })
@@ -257,7 +261,7 @@ describe.each(engines)('the example e-signature product (%s)', (engine) => {
     const link = await server.api('POST', `/templates/${template.body.id}/direct-link`, { key })
     expect(link.body.url).toMatch(new RegExp(`^${server.url}/d/`))
     const form = await fetch(link.body.url)
-    expect(await form.text()).toContain('NDA')
+    expect(await form.text()).toContain('<strong>Acme</strong> asks you to sign “NDA”.')
     const invalid = await fetch(link.body.url, { method: 'POST', body: new URLSearchParams({ name: 'L', email: 'nope' }) })
     expect(invalid.status).toBe(400)
     const start = await fetch(link.body.url, { method: 'POST', body: new URLSearchParams({ name: 'Linus', email: 'linus@example.com' }), redirect: 'manual' })

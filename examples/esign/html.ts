@@ -10,7 +10,9 @@ h1{font-size:22px;margin:0 0 8px}p.muted{color:#5b6474;margin-top:0}label{displa
 input{width:100%;box-sizing:border-box;font-size:18px;padding:10px;border:1px solid #c5cad3;border-radius:8px}
 input:focus,button:focus,a:focus{outline:3px solid #7aa7ff;outline-offset:2px}.sig{font-family:"Brush Script MT","Segoe Script",cursive;font-size:26px}
 .row{display:flex;gap:12px;margin-top:24px}button{font-size:16px;padding:10px 18px;border-radius:8px;border:0;cursor:pointer}
-.primary{background:#2f5bea;color:#fff}.secondary{background:#eef0f4;color:#1d2330}.ok{color:#137333}.bad{color:#b3261e}`
+.primary{background:#2f5bea;color:#fff}.secondary{background:#eef0f4;color:#1d2330}.ok{color:#137333}.bad{color:#b3261e}
+p.lead{font-size:17px;margin:0 0 4px}label.check{display:flex;gap:10px;align-items:flex-start;font-weight:400;margin:20px 0 0}
+label.check input{width:auto;margin-top:4px;flex:none}`
 
 // The one inline style is allowed by its hash: no 'unsafe-inline', no script at all, nothing external.
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`

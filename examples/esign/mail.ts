@@ -1,5 +1,6 @@
 import type { AnyDb, Mailer, OperationContext } from '../../src/index.js'
 import { logSigningLinks, type LoadedDocument, type SentDocument } from './documents.js'
+import { askedTo, organisationName as orgName } from './signing.js'
 
 interface Deliver {
   log: OperationContext['log']
@@ -7,8 +8,6 @@ interface Deliver {
   db: AnyDb
 }
 
-const orgName = async (db: AnyDb, orgId: string): Promise<string> =>
-  ((await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirst()) as { name: string } | undefined)?.name ?? 'Someone'
 
 /**
  * Each recipient's signing link goes to their own address when Portico has an SMTP server
@@ -23,7 +22,7 @@ export function deliverSigningLinks(ctx: Deliver, sent: SentDocument): void {
     for (const r of sent.loaded.recipients) {
       const url = sent.links.get(r.id)
       if (!url) continue
-      const asked = r.role === 'SIGNER' ? 'to sign' : 'to read'
+      const asked = askedTo(r.role)
       await ctx.mail
         .send({
           to: r.email,

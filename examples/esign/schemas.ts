@@ -77,7 +77,14 @@ export const DocumentSummarySchema = DocumentSchema.omit({ recipients: true, fie
 
 export const RecipientSignedEvent = z.object({
   document_id: Uuid,
-  recipient: z.object({ id: Uuid, name: z.string(), email: z.string(), role: RoleSchema, signed_at: Timestamp }),
+  recipient: z.object({
+    id: Uuid,
+    name: z.string(),
+    email: z.string(),
+    role: RoleSchema,
+    signed_at: Timestamp,
+    consented_at: Timestamp.openapi({ description: 'When the signer agreed to sign electronically (the signing page asks before it accepts a signature).' }),
+  }),
 })
 
 export const TemplateSchema = z

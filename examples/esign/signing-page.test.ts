@@ -42,6 +42,31 @@ describe.each(engines)('the signing page (%s)', (engine) => {
     expect(res.headers.get('x-frame-options')).toBe('DENY')
   })
 
+  it('names the organisation that sent the document and what it asks', async () => {
+    const doc = await sentDocument(server, key, pdf, [
+      { name: 'Sam', email: 'sam@example.com', role: 'SIGNER' },
+      { name: 'Val', email: 'val@example.com', role: 'VIEWER' },
+    ], 'Lease & annex')
+    expect(await (await fetch(doc.recipients[0].signing_url)).text()).toContain('<p class="lead"><strong>Acme</strong> sent you “Lease &amp; annex” to sign.</p>')
+    expect(await (await fetch(doc.recipients[1].signing_url)).text()).toContain('<strong>Acme</strong> sent you “Lease &amp; annex” to read.')
+  })
+
+  it('signs only with the consent box ticked, and says so when it is not', async () => {
+    const doc = await sentDocument(server, key, pdf, [{ name: 'Cy', email: 'cy@example.com' }])
+    const url = doc.recipients[0].signing_url
+    const form = await (await fetch(url)).text()
+    expect(form).toMatch(/<input type="checkbox" id="consent" name="consent" value="yes" required> <span>I agree to sign this document electronically and that my electronic signature is as binding as a handwritten one.<\/span>/)
+    const refused = await sign(url, 'Cy Signer', 'sign', false)
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain('Tick the box to agree to sign electronically; nothing was signed.')
+    const ticked = await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'Cy Signer', action: 'sign', consent: 'on' }) })
+    expect(ticked.status).toBe(400)
+    expect((await status(doc.id)).recipients[0].status).toBe('PENDING')
+    // A decline needs no consent.
+    expect((await sign(url, '', 'decline', false)).status).toBe(200)
+    expect((await status(doc.id)).status).toBe('DECLINED')
+  })
+
   it('stores only a hash of the token, and answers every unknown token with the same 404', async () => {
     const doc = await sentDocument(server, key, pdf, [{ name: 'Hal', email: 'hal@example.com' }])
     const token = tokenOf(doc.recipients[0].signing_url)

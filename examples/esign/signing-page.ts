@@ -2,7 +2,7 @@ import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { loadFile } from './documents.js'
 import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
 import { noticeCompleted } from './mail.js'
-import { findByToken, recordAnswer, type SigningTarget } from './signing.js'
+import { askedTo, CONSENT, findByToken, recordAnswer, type SigningTarget } from './signing.js'
 
 /**
  * `/sign/{token}`: where a recipient reads and signs (or declines) without an account. The token
@@ -17,7 +17,7 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
   const { recipient, loaded } = target
   if (loaded.doc.status !== 'PENDING' || recipient.status !== 'PENDING') return answeredPage(token, target, embed, request.method === 'POST' ? 409 : 200)
   if (recipient.role === 'VIEWER') {
-    return htmlPage(loaded.doc.title, `<h1>${escapeHtml(loaded.doc.title)}</h1><p class="muted">You were sent this document to read; nothing to sign.</p>${pdfLink(token)}`, {
+    return htmlPage(loaded.doc.title, `<h1>${escapeHtml(loaded.doc.title)}</h1>${sentBy(target)}<p class="muted">You were sent this document to read; nothing to sign.</p>${pdfLink(token)}`, {
       embed,
       status: request.method === 'POST' ? 403 : 200,
     })
@@ -29,6 +29,8 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
   const action = form.get('action') === 'decline' ? 'decline' : 'sign'
   const name = oneLine(form.get('name'), 200)
   if (action === 'sign' && name.length < 2) return formPage(token, target, embed, 'Type your full name to sign.')
+  // Consent is part of the signature: without the box ticked nothing is signed (a decline needs none).
+  if (action === 'sign' && form.get('consent') !== 'yes') return formPage(token, target, embed, 'Tick the box to agree to sign electronically; nothing was signed.')
   try {
     const after = await ctx.transaction(recipient.org_id, (tx) => recordAnswer(tx, target, action, name))
     ctx.log.info({ document_id: loaded.doc.id, recipient_id: recipient.id, action, status: after.doc.status }, `recipient ${action === 'sign' ? 'signed' : 'declined'}`)
@@ -68,9 +70,15 @@ async function signingPdf(_request: Request, params: Record<string, string>, ctx
 }
 
 /** Relative to the page's own URL (`/sign/{token}`), so the link works behind any public address or path prefix. */
-const pdfLink = (token: string) => `<p><a href="${escapeHtml(token)}/document.pdf" target="_blank" rel="noopener">Read the document (PDF)</a></p>`
+const pdfHref = (token: string) => `${escapeHtml(token)}/document.pdf`
+const pdfLink = (token: string) => `<p><a href="${pdfHref(token)}" target="_blank" rel="noopener">Read the document (PDF)</a></p>`
 
-function formPage(token: string, { recipient, loaded }: SigningTarget, embed: boolean, error?: string): Response {
+/** Who asks: the organisation that sent the document, by the name it has in Portico. */
+const sentBy = ({ orgName, recipient, loaded }: SigningTarget) =>
+  `<p class="lead"><strong>${escapeHtml(orgName)}</strong> sent you “${escapeHtml(loaded.doc.title)}” ${askedTo(recipient.role)}.</p>`
+
+function formPage(token: string, target: SigningTarget, embed: boolean, error?: string): Response {
+  const { recipient, loaded } = target
   const mine = loaded.fields.filter((f) => f.recipient_id === recipient.id)
   const pages = [...new Set(mine.map((f) => f.page))].sort((a, b) => a - b)
   const where = mine.length ? `Your signature goes in ${mine.length} field${mine.length > 1 ? 's' : ''} on page${pages.length > 1 ? 's' : ''} ${pages.join(', ')}.` : ''
@@ -78,22 +86,24 @@ function formPage(token: string, { recipient, loaded }: SigningTarget, embed: bo
   // No action attribute: the form posts back to this very URL, token and ?embed included.
   return htmlPage(
     `Sign: ${title}`,
-    `<h1>${escapeHtml(title)}</h1><p class="muted">For ${escapeHtml(recipient.name)} &lt;${escapeHtml(recipient.email)}&gt;. ${where}</p>${pdfLink(token)}
+    `<h1>${escapeHtml(title)}</h1>${sentBy(target)}<p class="muted">For ${escapeHtml(recipient.name)} &lt;${escapeHtml(recipient.email)}&gt;. ${where}</p>${pdfLink(token)}
 ${error ? `<p class="bad" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post">
 <label for="name">Type your full name to sign</label>
 <input id="name" name="name" class="sig" autocomplete="name" required minlength="2" maxlength="200" value="${escapeHtml(recipient.name)}">
+<label class="check"><input type="checkbox" id="consent" name="consent" value="yes" required> <span>${escapeHtml(CONSENT)}</span></label>
 <div class="row"><button class="primary" name="action" value="sign" type="submit">Sign document</button>
 <button class="secondary" name="action" value="decline" type="submit" formnovalidate>Decline</button></div></form>`,
     { status: error ? 400 : 200, embed },
   )
 }
 
-function answeredPage(token: string, { recipient, loaded }: SigningTarget, embed: boolean, status = 200): Response {
+function answeredPage(token: string, target: SigningTarget, embed: boolean, status = 200): Response {
+  const { recipient, loaded } = target
   const title = escapeHtml(loaded.doc.title)
   const mine = { PENDING: 'You have not answered', SIGNED: 'You signed', DECLINED: 'You declined' }[recipient.status]
   const doc = { DRAFT: 'is not out for signature', PENDING: 'is waiting for the other signers', COMPLETED: 'is complete', DECLINED: 'was declined' }[loaded.doc.status]
-  return htmlPage(loaded.doc.title, `<h1>${title}</h1><p class="muted">${mine}; the document ${doc}.</p>${pdfLink(token)}`, { embed, status })
+  return htmlPage(loaded.doc.title, `<h1>${title}</h1>${sentBy(target)}<p class="muted">${mine}; the document ${doc}.</p>${pdfLink(token)}`, { embed, status })
 }
 
 export const signingPages: PageSpec[] = [

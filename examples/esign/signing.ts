@@ -1,4 +1,4 @@
-import { ApiError, type AnyDb, type TransactionScope } from '../../src/index.js'
+import { ApiError, isoTimestamp, type AnyDb, type TransactionScope } from '../../src/index.js'
 import { loadDocument, view, type LoadedDocument } from './documents.js'
 import { stampSignatures } from './pdf.js'
 import { esignDb, type RecipientsTable } from './tables.js'
@@ -7,14 +7,27 @@ import { hashToken, now } from './tokens.js'
 export interface SigningTarget {
   recipient: RecipientsTable
   loaded: LoadedDocument
+  /** The sending organisation's name, as the signing page introduces it. */
+  orgName: string
 }
+
+/** What a signer agrees to by ticking the signing page's box; the audit log keeps it with the signature. */
+export const CONSENT = 'I agree to sign this document electronically and that my electronic signature is as binding as a handwritten one.'
+
+/** What the recipient is asked to do, in the words of the page and the e-mail. */
+export const askedTo = (role: RecipientsTable['role']) => ({ SIGNER: 'to sign', APPROVER: 'to approve', VIEWER: 'to read' })[role]
+
+/** An organisation's name by id; one the recipient can no longer be told about is "Someone". */
+export const organisationName = async (db: AnyDb, orgId: string): Promise<string> =>
+  ((await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirst()) as { name: string } | undefined)?.name ?? 'Someone'
 
 /** The recipient a signing token belongs to, and their document; the token is the whole credential. */
 export async function findByToken(db: AnyDb, token: string): Promise<SigningTarget | undefined> {
   if (token.length < 16 || token.length > 64) return undefined
   const recipient = await esignDb(db).selectFrom('esign_recipients').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst()
   if (!recipient) return undefined
-  return { recipient, loaded: await loadDocument(db, recipient.org_id, recipient.document_id) }
+  const [loaded, orgName] = await Promise.all([loadDocument(db, recipient.org_id, recipient.document_id), organisationName(db, recipient.org_id)])
+  return { recipient, loaded, orgName }
 }
 
 /** Who still has to sign: every SIGNER and APPROVER; a VIEWER only receives a copy. */
@@ -57,8 +70,10 @@ export async function recordAnswer(tx: TransactionScope, target: SigningTarget, 
 
   let after = await loadDocument(tx.db, orgId, docId)
   const me = after.recipients.find((r) => r.id === recipient.id)!
-  await tx.emit('recipient.signed', { document_id: docId, recipient: { id: me.id, name: me.name, email: me.email, role: me.role, signed_at: at } })
-  await tx.audit({ action: 'recipient.signed', targetType: 'document', targetId: docId, details, actor })
+  // The page refuses a signature without the consent box ticked, so a signature's time is its consent's.
+  const consentedAt = isoTimestamp(at)
+  await tx.emit('recipient.signed', { document_id: docId, recipient: { id: me.id, name: me.name, email: me.email, role: me.role, signed_at: consentedAt, consented_at: consentedAt } })
+  await tx.audit({ action: 'recipient.signed', targetType: 'document', targetId: docId, details: { ...details, consent: CONSENT, consented_at: consentedAt }, actor })
   if (after.recipients.some((r) => mustSign(r) && r.status !== 'SIGNED')) return after
 
   const original = await edb.selectFrom('esign_documents').select('file').where('id', '=', docId).where('org_id', '=', orgId).executeTakeFirstOrThrow()

@@ -41,7 +41,9 @@ export async function directLinkTemplate(server: TestServer, key: string, signer
   return { doc, template, url }
 }
 
-export const sign = (url: string, name: string, action = 'sign') => fetch(url, { method: 'POST', body: new URLSearchParams({ name, action }) })
+/** The signing form as a signer sends it: with the consent box ticked unless `consent` is false. */
+export const sign = (url: string, name: string, action = 'sign', consent = true) =>
+  fetch(url, { method: 'POST', body: new URLSearchParams({ name, action, ...(consent ? { consent: 'yes' } : {}) }) })
 
 /** Whether a PDF's (possibly compressed) content streams draw `text`, as pdf-lib writes it: a hex string. */
 export function pdfDraws(bytes: Uint8Array, text: string): boolean {

@@ -167,7 +167,7 @@ describe.each(engines)('secrets in logs and in the database (%s)', (engine) => {
     const [sam, val] = sent.recipients as { id: string; signing_url: string }[]
     keep('signing link', lastSegment(sam!.signing_url))
     await fetch(sam!.signing_url)
-    await fetch(sam!.signing_url, { method: 'POST', body: new URLSearchParams({ name: 'Sam', action: 'sign' }) })
+    await fetch(sam!.signing_url, { method: 'POST', body: new URLSearchParams({ name: 'Sam', action: 'sign', consent: 'yes' }) })
     const embed = await api(key, 'POST', `/documents/${doc.id}/recipients/${val!.id}/embed-token`)
     keep('embed token', embed.token)
     await fetch(embed.url)

@@ -32,7 +32,7 @@ const pageTokens: Record<string, (world: World, tenant: Tenant) => Promise<strin
 
 /** What a visitor types into each public form. */
 const pageForms: Record<string, Record<string, string>> = {
-  'POST /sign/:token': { name: 'Sam Signer', action: 'sign' },
+  'POST /sign/:token': { name: 'Sam Signer', action: 'sign', consent: 'yes' },
   'POST /d/:token': { name: 'Dee Visitor', email: 'dee@example.com' },
 }
 

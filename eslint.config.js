@@ -24,6 +24,10 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    files: ['examples/esign/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['src/dashboard/assets/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', setTimeout: 'readonly' } },
   },

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { PDFDocument } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { engines, startServer, type TestServer } from '../../test/harness.js'
@@ -22,19 +24,22 @@ describe.each(engines)('the signing page (%s)', (engine) => {
 
   const status = async (id: string) => (await server.api('GET', `/documents/${id}`, { key })).body
 
-  it('escapes what people typed and allows no script, inline or external', async () => {
+  it('escapes what people typed and allows no inline script and nothing from elsewhere', async () => {
     const doc = await sentDocument(server, key, pdf, [{ name: '"><img src=x onerror=alert(1)>', email: 'x@example.com' }], '<script>alert(1)</script> & co')
     const res = await fetch(doc.recipients[0].signing_url)
     const html = await res.text()
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co')
     expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;')
-    expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>/)
-    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+    expect(html).not.toMatch(/<img|onerror=alert\(1\)>/)
+    // One script, the preview's, from this origin.
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => m[0])).toEqual(['<script type="module" src="assets/preview.mjs">'])
+    expect(html).not.toMatch(/(src|href|url)(="|\()(https?:)?\/\//)
 
     const csp = res.headers.get('content-security-policy')!
     expect(csp).toContain("default-src 'none'")
     expect(csp).toContain("frame-ancestors 'none'")
-    expect(csp).not.toContain('unsafe-inline')
+    for (const directive of ['script-src', 'worker-src', 'connect-src', 'font-src']) expect(csp).toContain(`${directive} 'self';`)
+    expect(csp).not.toMatch(/unsafe-|data:|blob:|https?:/)
     const style = html.match(/<style>([\s\S]*?)<\/style>/)![1]!
     expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`)
     expect(res.headers.get('cache-control')).toBe('no-store')
@@ -65,6 +70,35 @@ describe.each(engines)('the signing page (%s)', (engine) => {
     // A decline needs no consent.
     expect((await sign(url, '', 'decline', false)).status).toBe(200)
     expect((await status(doc.id)).status).toBe('DECLINED')
+  })
+
+  it('serves the preview and font files by name only, with nothing else under node_modules', async () => {
+    const doc = await sentDocument(server, key, pdf, [{ name: 'Flo', email: 'flo@example.com' }])
+    const assets = new URL('assets/', doc.recipients[0].signing_url).toString()
+    expect(assets).toBe(`${server.url}/sign/assets/`)
+    const types: Record<string, string> = {
+      'preview.mjs': 'text/javascript; charset=utf-8',
+      'pdf.mjs': 'text/javascript; charset=utf-8',
+      'pdf.worker.mjs': 'text/javascript; charset=utf-8',
+      'signature-latin.woff2': 'font/woff2',
+      'signature-latin-ext.woff2': 'font/woff2',
+    }
+    for (const [name, type] of Object.entries(types)) {
+      const res = await fetch(`${assets}${name}`)
+      expect(res.status, name).toBe(200)
+      expect(res.headers.get('content-type')).toBe(type)
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'")
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      const bytes = Buffer.from(await res.arrayBuffer())
+      if (type === 'font/woff2') expect(bytes.subarray(0, 4).toString('latin1')).toBe('wOF2')
+      else expect(bytes.byteLength).toBeGreaterThan(500)
+    }
+    const pdfjs = createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.min.mjs')
+    expect(Buffer.from(await (await fetch(`${assets}pdf.worker.mjs`)).arrayBuffer()).equals(readFileSync(pdfjs))).toBe(true)
+    for (const probe of ['pdf.min.mjs', 'package.json', '..%2F..%2Fpackage.json', '..%2Fpdf.mjs', '%2e%2e%2fpackage.json', 'pdf.mjs%00', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect((await fetch(`${assets}${probe}`)).status, probe).toBe(404)
+    }
+    expect((await fetch(`${assets}../../package.json`)).status).toBe(404)
   })
 
   it('stores only a hash of the token, and answers every unknown token with the same 404', async () => {

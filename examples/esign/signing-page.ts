@@ -2,6 +2,7 @@ import { ApiError, type PageContext, type PageSpec } from '../../src/index.js'
 import { loadFile } from './documents.js'
 import { escapeHtml, htmlPage, notValidPage, oneLine, readForm, unavailablePage } from './html.js'
 import { noticeCompleted } from './mail.js'
+import { signingAssetPages } from './signing-assets.js'
 import { askedTo, CONSENT, findByToken, recordAnswer, type SigningTarget } from './signing.js'
 
 /**
@@ -17,8 +18,9 @@ async function signingPage(request: Request, params: Record<string, string>, ctx
   const { recipient, loaded } = target
   if (loaded.doc.status !== 'PENDING' || recipient.status !== 'PENDING') return answeredPage(token, target, embed, request.method === 'POST' ? 409 : 200)
   if (recipient.role === 'VIEWER') {
-    return htmlPage(loaded.doc.title, `<h1>${escapeHtml(loaded.doc.title)}</h1>${sentBy(target)}<p class="muted">You were sent this document to read; nothing to sign.</p>${pdfLink(token)}`, {
+    return htmlPage(loaded.doc.title, `<h1>${escapeHtml(loaded.doc.title)}</h1>${sentBy(target)}<p class="muted">You were sent this document to read; nothing to sign.</p>${preview(token)}`, {
       embed,
+      preview: true,
       status: request.method === 'POST' ? 403 : 200,
     })
   }
@@ -73,6 +75,10 @@ async function signingPdf(_request: Request, params: Record<string, string>, ctx
 const pdfHref = (token: string) => `${escapeHtml(token)}/document.pdf`
 const pdfLink = (token: string) => `<p><a href="${pdfHref(token)}" target="_blank" rel="noopener">Read the document (PDF)</a></p>`
 
+/** The pages drawn in place by assets/preview.mjs (PDF.js), above the link that opens the file itself. */
+const preview = (token: string) =>
+  `<section id="preview" class="preview" data-pdf="${pdfHref(token)}" aria-label="Preview of the document"></section><p class="muted" id="preview-status" aria-live="polite"></p>${pdfLink(token)}`
+
 /** Who asks: the organisation that sent the document, by the name it has in Portico. */
 const sentBy = ({ orgName, recipient, loaded }: SigningTarget) =>
   `<p class="lead"><strong>${escapeHtml(orgName)}</strong> sent you “${escapeHtml(loaded.doc.title)}” ${askedTo(recipient.role)}.</p>`
@@ -86,7 +92,7 @@ function formPage(token: string, target: SigningTarget, embed: boolean, error?: 
   // No action attribute: the form posts back to this very URL, token and ?embed included.
   return htmlPage(
     `Sign: ${title}`,
-    `<h1>${escapeHtml(title)}</h1>${sentBy(target)}<p class="muted">For ${escapeHtml(recipient.name)} &lt;${escapeHtml(recipient.email)}&gt;. ${where}</p>${pdfLink(token)}
+    `<h1>${escapeHtml(title)}</h1>${sentBy(target)}<p class="muted">For ${escapeHtml(recipient.name)} &lt;${escapeHtml(recipient.email)}&gt;. ${where}</p>${preview(token)}
 ${error ? `<p class="bad" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post">
 <label for="name">Type your full name to sign</label>
@@ -94,7 +100,7 @@ ${error ? `<p class="bad" role="alert">${escapeHtml(error)}</p>` : ''}
 <label class="check"><input type="checkbox" id="consent" name="consent" value="yes" required> <span>${escapeHtml(CONSENT)}</span></label>
 <div class="row"><button class="primary" name="action" value="sign" type="submit">Sign document</button>
 <button class="secondary" name="action" value="decline" type="submit" formnovalidate>Decline</button></div></form>`,
-    { status: error ? 400 : 200, embed },
+    { status: error ? 400 : 200, embed, preview: true },
   )
 }
 
@@ -103,10 +109,12 @@ function answeredPage(token: string, target: SigningTarget, embed: boolean, stat
   const title = escapeHtml(loaded.doc.title)
   const mine = { PENDING: 'You have not answered', SIGNED: 'You signed', DECLINED: 'You declined' }[recipient.status]
   const doc = { DRAFT: 'is not out for signature', PENDING: 'is waiting for the other signers', COMPLETED: 'is complete', DECLINED: 'was declined' }[loaded.doc.status]
-  return htmlPage(loaded.doc.title, `<h1>${title}</h1>${sentBy(target)}<p class="muted">${mine}; the document ${doc}.</p>${pdfLink(token)}`, { embed, status })
+  return htmlPage(loaded.doc.title, `<h1>${title}</h1>${sentBy(target)}<p class="muted">${mine}; the document ${doc}.</p>${preview(token)}`, { embed, status, preview: true })
 }
 
 export const signingPages: PageSpec[] = [
+  // Before `/sign/:token/…`: the files every signing page loads (no token; a token is never this short).
+  ...signingAssetPages,
   { method: 'get', path: '/sign/:token', handler: signingPage, secretParams: ['token'] },
   { method: 'post', path: '/sign/:token', handler: signingPage, secretParams: ['token'] },
   { method: 'get', path: '/sign/:token/document.pdf', handler: signingPdf, secretParams: ['token'] },

@@ -16,15 +16,16 @@ const FONT = (['latin-ext', 'latin'] as const)
 
 const STYLE = `${FONT}
 body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;display:flex;justify-content:center}
-main{background:#fff;margin:48px 16px;padding:32px;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:520px;width:100%}
+main{box-sizing:border-box;background:#fff;margin:48px 16px;padding:32px;border-radius:12px;box-shadow:0 2px 12px #0001;max-width:560px;width:100%;min-width:0;overflow-wrap:anywhere}
+@media (max-width:480px){main{margin:12px 8px;padding:20px 16px}}
 h1{font-size:22px;margin:0 0 8px}p.muted{color:#5b6474;margin-top:0}label{display:block;font-weight:600;margin:20px 0 6px}
 input{width:100%;box-sizing:border-box;font-size:18px;padding:10px;border:1px solid #c5cad3;border-radius:8px}
 input:focus,button:focus,a:focus{outline:3px solid #7aa7ff;outline-offset:2px}.sig{font-family:"Dancing Script","Brush Script MT","Segoe Script",cursive;font-size:28px}
 .row{display:flex;gap:12px;margin-top:24px}button{font-size:16px;padding:10px 18px;border-radius:8px;border:0;cursor:pointer}
 .primary{background:#2f5bea;color:#fff}.secondary{background:#eef0f4;color:#1d2330}.ok{color:#137333}.bad{color:#b3261e}
 p.lead{font-size:17px;margin:0 0 4px}label.check{display:flex;gap:10px;align-items:flex-start;font-weight:400;margin:20px 0 0}
-label.check input{width:auto;margin-top:4px;flex:none}.preview{margin:16px 0;max-height:70vh;overflow:auto;background:#eef0f4;border-radius:8px}
-.preview canvas{display:block;width:100%;height:auto;margin:0 0 8px;background:#fff}.preview p{margin:12px}`
+label.check input{width:auto;margin-top:4px;flex:none}.preview{margin:16px 0;padding:8px;max-height:70vh;overflow:auto;background:#eef0f4;border-radius:8px}
+.preview canvas{display:block;box-sizing:border-box;width:100%;height:auto;margin:0 0 8px;background:#fff;border:1px solid #c5cad3}.preview canvas:last-child{margin:0}.preview p{margin:12px}`
 
 // The one inline style is allowed by its hash: no 'unsafe-inline', no inline script, nothing from elsewhere.
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`

@@ -63,6 +63,29 @@ describe('dashboard lists over HTTP', () => {
     expect(refused.text).toContain('must be after from')
   })
 
+  it('webhooks: search by part of the URL or an event name, as the keys list searches', async () => {
+    const api = (body: unknown) => server.api('POST', '/webhooks', { key, body })
+    await api({ url: 'http://127.0.0.1:9/warehouse/sync', events: ['api_key.leaked'] })
+    await api({ url: 'http://127.0.0.1:9/ledger', events: ['api_key.expiring', 'webhook.disabled'] })
+    const urls = (text: string) => [...text.matchAll(/<a href="\/webhooks\/[0-9a-f-]{36}">([^<]+)<\/a>/g)].map((m) => m[1])
+    const list = await owner.get('/webhooks')
+    expect(list.text).toContain('<form method="get" action="/webhooks" class="search" role="search">')
+    expect(list.text).toContain('<input id="webhook-search" type="search" name="q" value="" maxlength="100"')
+    expect(urls(list.text)).toEqual(expect.arrayContaining(['http://127.0.0.1:9/warehouse/sync', 'http://127.0.0.1:9/ledger']))
+
+    const byUrl = await owner.get('/webhooks?q=WAREHOUSE')
+    expect(urls(byUrl.text)).toEqual(['http://127.0.0.1:9/warehouse/sync'])
+    expect(byUrl.text).toContain('value="WAREHOUSE"')
+    expect(byUrl.text).toContain('<a href="/webhooks">Clear</a>')
+    expect(urls((await owner.get('/webhooks?q=expiring')).text)).toEqual(['http://127.0.0.1:9/ledger'])
+    expect(urls((await owner.get('/webhooks?q=api_key.leaked')).text)).toEqual(['http://127.0.0.1:9/warehouse/sync'])
+    const none = await owner.get('/webhooks?q=nothing-like-it')
+    expect(none.status).toBe(200)
+    expect(none.text).toContain('No endpoints match “nothing-like-it”.')
+    // The add form stays folded under a search that found nothing: the list is not empty.
+    expect(none.text).toContain('<details class="card"><summary>Add endpoint</summary>')
+  })
+
   it('members: search and filters', async () => {
     await owner.get('/members')
     await owner.post('/members', { name: 'Ada Admin', email: 'ada@acme.example', role: 'admin' })

@@ -4,6 +4,7 @@ import type { KeyView } from '../keys/key-schema.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
 import { keyRulesFromForm } from './key-rules-form.js'
 import { ConfirmPage } from './pages/confirm.js'
+import { searchOf } from './layout.js'
 import { ForRolePage } from './pages/for-role.js'
 import { keyTabs, KeysPage, revokeQuestion, RollPage, type KeyListView, type KeyTab, type MintedKey } from './pages/keys.js'
 
@@ -17,7 +18,7 @@ export function keyRoutes(kit: DashboardKit) {
     const get = c.req.method === 'GET'
     const asked = get ? c.req.query('status') : undefined
     const status = (keyTabs.find(([tab]) => tab === asked)?.[0] ?? 'active') as KeyTab
-    return { status, q: get ? (c.req.query('q') ?? '').trim().slice(0, 100) : '' }
+    return { status, q: searchOf(c.req.method, (name) => c.req.query(name)) }
   }
   /** Display prefixes of the shown keys, for the roll links between them (one not on the page is named plainly). */
   const prefixesOf = (keys: KeyView[]) => Object.fromEntries(keys.map((k) => [k.id, k.prefix]))

@@ -221,6 +221,37 @@ export const MoreLink: FC<{ path: string; cursor: string | null | undefined; que
     </p>
   ) : null
 
+/**
+ * A list's search box (`?q=`, at most 100 characters, as the list operations take it): `keep` is
+ * the rest of the list's address (its filter) that a search keeps; Clear drops only the search.
+ */
+export const SearchForm: FC<{ action: string; id: string; label: string; placeholder: string; q: string; keep?: Record<string, string> }> = ({
+  action,
+  id,
+  label,
+  placeholder,
+  q,
+  keep = {},
+}) => {
+  const clear = new URLSearchParams(keep).toString()
+  return (
+    <form method="get" action={action} class="search" role="search">
+      {Object.entries(keep).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <label for={id} class="sr-only">
+        {label}
+      </label>
+      <input id={id} type="search" name="q" value={q} maxlength={100} placeholder={placeholder} />
+      <button type="submit">Search</button>
+      {q ? <a href={clear ? `${action}?${clear}` : action}>Clear</a> : null}
+    </form>
+  )
+}
+
+/** What a list page searches for: `?q=` of a GET, trimmed and capped like the operations' `q`; none under a form's answer. */
+export const searchOf = (method: string, query: (name: string) => string | undefined) => (method === 'GET' ? (query('q') ?? '').trim().slice(0, 100) : '')
+
 /** A table's column headings; `actions` adds the unlabelled (screen-reader only) column for row buttons. */
 export const TableHead: FC<{ columns: string[]; actions?: boolean }> = ({ columns, actions }) => (
   <thead>

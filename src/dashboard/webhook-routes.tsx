@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { HttpEnv } from '../http/env.js'
 import { formText, type DashboardKit, type SignedIn } from './kit.js'
-import { Empty, Page } from './layout.js'
+import { Empty, Page, searchOf } from './layout.js'
 import { ConfirmPage, type Question } from './pages/confirm.js'
 import { DeliveryPage, type Attempt, type DeliveryDetail } from './pages/delivery.js'
 import { ForRolePage, type EventRow } from './pages/for-role.js'
@@ -32,8 +32,9 @@ export function webhookRoutes(kit: DashboardKit) {
   const listPage = async (c: Ctx, me: SignedIn, error?: string, status = 200) => {
     if (!kit.can(me, 'webhooks.list')) return forRole(c, me, error, status)
     const cursor = c.req.method === 'GET' ? c.req.query('cursor') : undefined
-    const hooks = await kit.view<{ data: Hook[]; next_cursor: string | null }>(c, me, 'webhooks.list', { query: { limit: '50', ...(cursor ? { cursor } : {}) } })
-    return kit.html(c, <WebhooksPage me={me} hooks={hooks.data} nextCursor={hooks.next_cursor} eventTypes={await eventTypes(c, me)} error={error} />, status)
+    const q = searchOf(c.req.method, (name) => c.req.query(name))
+    const hooks = await kit.view<{ data: Hook[]; next_cursor: string | null }>(c, me, 'webhooks.list', { query: { limit: '50', ...(cursor ? { cursor } : {}), ...(q ? { q } : {}) } })
+    return kit.html(c, <WebhooksPage me={me} hooks={hooks.data} q={q} nextCursor={hooks.next_cursor} eventTypes={await eventTypes(c, me)} error={error} />, status)
   }
 
   /** The events a form chose: all, or the ticked ones (none ticked is refused, as on the API). */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { likeEscaped } from '../core/list-search.js'
 import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { Scope } from '../core/scopes.js'
 import { now, type ApiKeysTable, type CoreTables } from '../storage/db.js'
@@ -48,8 +49,6 @@ export interface KeyListFilter {
   search?: string | undefined
 }
 
-/** `%`, `_` and the escape itself stand for themselves in a LIKE pattern. */
-export const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
 
 /** A key with the id of the key that replaced it in a roll, if one did. */
 export type KeyRowWithLineage = KeyRow & { replaced_by: string | null }

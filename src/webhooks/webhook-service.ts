@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import type { AnyDb, TransactionScope } from '../core/context.js'
 import { ApiError } from '../core/errors.js'
 import type { EventTypeSpec } from '../core/module.js'
+import { likeEscaped } from '../core/list-search.js'
 import { type Cursor, beforeCursor } from '../core/pagination.js'
 import type { OutboxEvent } from '../events/outbox.js'
 import { isoTimestamp } from '../core/schema.js'
@@ -130,10 +132,25 @@ export class WebhookService {
     return row
   }
 
-  list(orgId: string, limit: number, cursor?: Cursor): Promise<WebhookEndpointsTable[]> {
+  /**
+   * Newest first. `search` keeps endpoints whose URL contains it (any case), that subscribe to an
+   * event whose name contains it, or, subscribed to all events, receive an event whose name does.
+   */
+  list(orgId: string, limit: number, cursor?: Cursor, search?: string): Promise<WebhookEndpointsTable[]> {
     let query = this.#db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId)
     if (cursor) {
       query = query.where(beforeCursor(cursor))
+    }
+    if (search) {
+      const text = search.toLowerCase()
+      const inText = `%${likeEscaped(text)}%`
+      // `events` is a JSON array of names; names never hold JSON's punctuation, so a search that
+      // does is no event name and cannot match the array's syntax.
+      const eventLike = /^[^"\\,[\]]+$/.test(text)
+      const allEvents = this.knownTypes().some((type) => type.includes(text))
+      query = query.where(
+        sql<boolean>`(lower(url) like ${inText} escape '\\'${eventLike ? sql` or lower(events) like ${inText} escape '\\'` : sql``}${allEvents ? sql` or events like ${'%"*"%'}` : sql``})`,
+      )
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
   }

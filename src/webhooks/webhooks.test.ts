@@ -44,6 +44,50 @@ describe.each(engines)('webhooks (%s)', (engine) => {
     await receiver.close()
   })
 
+  it('searches endpoints by part of the URL or an event name, page by page, within the organisation', async () => {
+    const mine = await server.createOrg('Webhook search')
+    const add = async (url: string, events: string[]) => {
+      const res = await server.api('POST', '/webhooks', { key: mine.key, body: { url, events } })
+      expect(res.status, res.text).toBe(201)
+      return res.body.id as string
+    }
+    const orders = await add('http://127.0.0.1:9/Orders/receive', ['api_key.created'])
+    const billing = await add('http://127.0.0.1:9/billing', ['webhook.disabled', 'api_key.revoked'])
+    const all = await add('http://127.0.0.1:9/all-events', ['*'])
+    const sale = await add('http://127.0.0.1:9/50%25-off', ['webhook.disabled'])
+    await createHook('http://127.0.0.1:9/orders/of-another-organisation')
+    const search = async (q: string, extra = '') => {
+      const res = await server.api('GET', `/webhooks?q=${encodeURIComponent(q)}${extra}`, { key: mine.key })
+      expect(res.status, res.text).toBe(200)
+      return res.body as { data: { id: string }[]; next_cursor: string | null }
+    }
+    const ids = async (q: string) => (await search(q)).data.map((w) => w.id).sort()
+    const sorted = (...list: string[]) => list.sort()
+
+    expect(await ids('ORDERS')).toEqual([orders])
+    // An event name finds the endpoints that receive it: by name, or subscribed to all events.
+    expect(await ids('api_key.created')).toEqual(sorted(orders, all))
+    expect(await ids('disabled')).toEqual(sorted(billing, all, sale))
+    expect(await ids('*')).toEqual([all])
+    // LIKE's wildcards and JSON's punctuation stand for themselves.
+    expect(await ids('%')).toEqual([sale])
+    expect(await ids('","')).toEqual([])
+    expect(await ids('nothing-like-it')).toEqual([])
+    expect(await ids('  ')).toHaveLength(4)
+
+    const first = await search('disabled', '&limit=2')
+    expect(first.data).toHaveLength(2)
+    const rest = await search('disabled', `&limit=2&cursor=${first.next_cursor}`)
+    expect([...first.data, ...rest.data].map((w) => w.id).sort()).toEqual(sorted(billing, all, sale))
+    expect(rest.next_cursor).toBeNull()
+
+    const long = await server.api('GET', `/webhooks?q=${'x'.repeat(101)}`, { key: mine.key })
+    expect(long.status).toBe(400)
+    expect(long.body.error.fields).toHaveProperty('q')
+    const op = (await server.api('GET', '/openapi.json')).body.paths['/webhooks'].get
+    expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'q']))
+  })
+
   it('delivers events signed per Standard Webhooks, verified by the library itself', async () => {
     const receiver = await startReceiver()
     const hook = await createHook(receiver.url, ['api_key.created'])

@@ -1,3 +1,4 @@
+import { likeEscaped } from '../../core/list-search.js'
 import { defineOperation } from '../../core/operation.js'
 import { decodeCursor, page, PaginationQuery, toPage, beforeCursor } from '../../core/pagination.js'
 import { orgIdOf } from '../../core/principal.js'
@@ -11,7 +12,6 @@ const bound = (value: string, edge: 'from' | 'to') =>
   /^\d{4}-\d{2}-\d{2}$/.test(value)
     ? new Date(Date.parse(`${value}T00:00:00Z`) + (edge === 'to' ? 86_400_000 : 0)).toISOString()
     : new Date(value).toISOString()
-const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
 
 export const AuditQuery = PaginationQuery.extend({
   action: z

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { KeyView } from '../../keys/key-schema.js'
-import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, TableHead, When, type Viewer } from '../layout.js'
+import { CopyField, Csrf, Empty, Flash, MoreLink, Once, Page, SearchForm, TableHead, When, type Viewer } from '../layout.js'
 import { exactUtc, relativeTime } from '../relative-time.js'
 import { PostButton, type Question } from './confirm.js'
 import { CreditsCell, expiresIn, KeyRulesFields } from './key.js'
@@ -73,15 +73,7 @@ const KeyFilter: FC<{ view: KeyListView }> = ({ view }) => (
         </a>
       ))}
     </nav>
-    <form method="get" action="/keys" class="search" role="search">
-      {view.status === 'active' ? null : <input type="hidden" name="status" value={view.status} />}
-      <label for="key-search" class="sr-only">
-        Search keys
-      </label>
-      <input id="key-search" type="search" name="q" value={view.q} maxlength={100} placeholder="Name, prefix or id" />
-      <button type="submit">Search</button>
-      {view.q ? <a href={listHref(view.status, '')}>Clear</a> : null}
-    </form>
+    <SearchForm action="/keys" id="key-search" label="Search keys" placeholder="Name, prefix or id" q={view.q} keep={view.status === 'active' ? {} : { status: view.status }} />
   </div>
 )
 

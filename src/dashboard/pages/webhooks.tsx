@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx'
-import { Csrf, Empty, Flash, MoreLink, Page, TableHead, When, type Viewer } from '../layout.js'
+import { Csrf, Empty, Flash, MoreLink, Page, SearchForm, TableHead, When, type Viewer } from '../layout.js'
 
 export interface Hook {
   id: string
@@ -47,10 +47,11 @@ export const HookStatus: FC<{ hook: Hook }> = ({ hook }) => (
   </span>
 )
 
-export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; nextCursor?: string | null | undefined; error?: string | undefined }> = ({
+export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; q?: string; nextCursor?: string | null | undefined; error?: string | undefined }> = ({
   me,
   hooks,
   eventTypes,
+  q = '',
   nextCursor,
   error,
 }) => (
@@ -59,7 +60,7 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; 
     <p class="muted">Portico signs every delivery (Standard Webhooks) and retries failures with back-off for up to 24 hours.</p>
     <Flash error={error} />
     {me.canManage ? (
-      <details class="card" open={hooks.length === 0 || Boolean(error)}>
+      <details class="card" open={(hooks.length === 0 && !q) || Boolean(error)}>
         <summary>Add endpoint</summary>
         <form method="post" action="/webhooks" class="stack">
           <Csrf token={me.session.csrf} />
@@ -78,8 +79,13 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; 
     ) : (
       <p class="note">You are a Member: you can see endpoints and deliveries; an Owner or Admin manages them.</p>
     )}
+    {hooks.length > 0 || q ? (
+      <div class="toolbar">
+        <SearchForm action="/webhooks" id="webhook-search" label="Search endpoints" placeholder="Part of the URL or an event name" q={q} />
+      </div>
+    ) : null}
     {hooks.length === 0 ? (
-      <Empty>No endpoints yet.</Empty>
+      <Empty>{q ? `No endpoints match “${q}”.` : 'No endpoints yet.'}</Empty>
     ) : (
       <div class="table-wrap">
         <table>
@@ -111,7 +117,7 @@ export const WebhooksPage: FC<{ me: Me; hooks: Hook[]; eventTypes: EventType[]; 
         </table>
       </div>
     )}
-    <MoreLink path="/webhooks" cursor={nextCursor}>
+    <MoreLink path="/webhooks" cursor={nextCursor} query={q ? { q } : {}}>
       More endpoints →
     </MoreLink>
   </Page>

@@ -1,3 +1,4 @@
+import { searchParam } from '../../core/list-search.js'
 import { defineOperation } from '../../core/operation.js'
 import { decodeCursor, page, PaginationQuery } from '../../core/pagination.js'
 import { z } from '../../core/schema.js'
@@ -19,7 +20,7 @@ export const listKeys = defineOperation({
   scope: 'admin',
   query: PaginationQuery.extend({
     status: z.enum(keyFilters).optional().openapi({ description: 'Only keys in this state; all keys when absent.' }),
-    q: z.string().trim().max(100).optional().openapi({ description: 'Search: part of a name, the start of a prefix, or an id.' }),
+    q: searchParam('Search: part of a name, the start of a prefix, or an id.'),
   }),
   output: page(KeySchema),
   handler: async (input, ctx) => {

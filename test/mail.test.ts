@@ -1,9 +1,13 @@
 /**
  * E-mail through a real SMTP server started here (PORTICO_SMTP_URL): an invitation and a
  * password reset arrive, and their links work once; "forgot password" says the same for an
- * address with no account, sends nothing for it, and is throttled.
+ * address with no account, sends nothing for it, and is throttled; a reseller's new user gets their
+ * setup link by e-mail, and the reseller the link itself when the mail server refuses.
  */
+import net from 'node:net'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createReseller } from '../src/cli.js'
 import { addUser } from '../src/cli/accounts.js'
 import { engines, startServer, type TestServer } from './harness.js'
 import { startSmtpServer } from './smtp-server.js'
@@ -65,6 +69,36 @@ describe.each(engines)('e-mail (%s)', (engine) => {
     expect(linkIn(mail.text, 'reset')).toBeUndefined()
   })
 
+  it("a reseller's new user is e-mailed their setup link, which works once; an existing account its invitation", async () => {
+    const { key } = await createReseller(server.db.handle, server.config, 'Mail Partners')
+    const org = await server.api('POST', '/reseller/organizations', { key, body: { name: 'Provided Co' } })
+    expect(org.status, org.text).toBe(201)
+    const created = await server.api('POST', `/reseller/organizations/${org.body.id}/users`, { key, body: { email: 'Pia@Mail.example', name: 'Pia', role: 'owner' } })
+    expect(created.status, created.text).toBe(201)
+    // E-mailed, so the answer carries no link: only the person holds it.
+    expect(created.body).toMatchObject({ status: 'invited', emailed: true, setup_url: null, setup_url_expires_at: expect.any(String) })
+    const mail = await smtp.next('pia@mail.example')
+    expect(mail.from).toBe('portico@mail.example')
+    expect(mail.subject).toBe('You have been added to Provided Co on Portico')
+    expect(mail.text).toContain("Your organisation's provider added you to Provided Co on Portico.")
+    const link = linkIn(mail.text, 'setup')!
+    expect(link, mail.text).toBeDefined()
+    expect(created.text).not.toContain(new URL(link).pathname)
+
+    const pia = new Visitor(server.url)
+    expect((await pia.get(link)).status).toBe(200)
+    expect((await pia.post(link, { password: 'pia picked this' })).status).toBe(303)
+    expect((await pia.get('/keys')).status).toBe(200)
+    expect((await new Visitor(server.url).get(link)).status).toBe(410)
+
+    // Mo has an account already: an invitation to accept when signed in, with no credential in it.
+    const invited = await server.api('POST', `/reseller/organizations/${org.body.id}/users`, { key, body: { email: 'mo@mail.example', name: 'Mo' } })
+    expect(invited.body).toMatchObject({ status: 'pending', emailed: true, setup_url: null })
+    const invitation = await smtp.next('mo@mail.example', (m) => m.subject === 'Invitation to Provided Co on Portico')
+    expect(invitation.text).toContain(`${server.config.publicUrl}/invitations`)
+    expect(linkIn(invitation.text, 'setup')).toBeUndefined()
+  })
+
   it('"forgot password" e-mails a reset link that works once, answers alike for an unknown address, and is throttled', async () => {
     const visitor = new Visitor(server.url)
     expect((await visitor.get('/login')).text).toContain('href="/forgot"')
@@ -100,6 +134,34 @@ describe.each(engines)('e-mail (%s)', (engine) => {
     const throttled = await visitor.post('/forgot', { email: 'mo@mail.example' })
     expect(throttled.status).toBe(429)
     expect(throttled.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+})
+
+describe('a mail server that refuses', () => {
+  let server: TestServer
+  const lines: string[] = []
+  beforeAll(async () => {
+    // Nothing listens on a port just freed: every send fails at once.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
+    server = await startServer({ env: { PORTICO_SMTP_URL: `smtp://127.0.0.1:${closed}` }, logger })
+  })
+  afterAll(() => server?.close())
+
+  it("gives a reseller the new user's setup link in the answer, as without e-mail, and logs why but never the link", async () => {
+    const { key } = await createReseller(server.db.handle, server.config, 'Partners')
+    const org = await server.api('POST', '/reseller/organizations', { key, body: { name: 'Unmailed Co' } })
+    const created = await server.api('POST', `/reseller/organizations/${org.body.id}/users`, { key, body: { email: 'una@mail.example', name: 'Una' } })
+    expect(created.status, created.text).toBe(201)
+    expect(created.body).toMatchObject({ status: 'invited', emailed: false, setup_url: expect.stringMatching(/\/setup\/[A-Za-z0-9_-]{43}$/) })
+    const warned = lines.map((l) => JSON.parse(l) as { msg: string; err?: string }).find((l) => l.msg === 'could not e-mail una@mail.example')
+    expect(warned?.err).toBeTruthy()
+    expect(lines.join('\n')).not.toContain(new URL(created.body.setup_url).pathname)
   })
 })
 

@@ -7,7 +7,9 @@ import type { KeyService } from '../keys/key-service.js'
 import '../keys/services.js'
 import type { KeyRow, RateLimitOverride } from '../keys/key-store.js'
 import type { Cursor } from '../core/pagination.js'
+import { accountMail } from '../members/account-mail.js'
 import type { MemberService, Provisioned, Role } from '../members/member-service.js'
+import '../mail/services.js'
 import { coreDb } from '../storage/db.js'
 import type { OrgStatus, ResellerOrgRow, ResellerStore } from './reseller-store.js'
 
@@ -90,20 +92,46 @@ export class ResellerService {
    * Runs `fn` in a transaction bound to one of the reseller's organisations (so audit rows land in
    * its log), after checking inside it that the organisation is the reseller's: 404 otherwise.
    */
-  #inOrganization<T>(ctx: OperationContext, orgId: string, fn: (tx: TransactionScope, reseller: ResellerKeyPrincipal) => Promise<T>): Promise<T> {
+  #inOrganization<T>(ctx: OperationContext, orgId: string, fn: (tx: TransactionScope, reseller: ResellerKeyPrincipal, org: ResellerOrgRow) => Promise<T>): Promise<T> {
     const reseller = resellerOf(ctx.principal)
     return ctx.transaction(
       async (tx) => {
-        if (!(await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db)))) throw notFound('Organization')
-        return fn(tx, reseller)
+        const org = await this.store.getOrganization(reseller.resellerId, orgId, coreDb(tx.db))
+        if (!org) throw notFound('Organization')
+        return fn(tx, reseller, org)
       },
       { orgId },
     )
   }
 
-  /** A new e-mail gets an account and a setup link; an existing user an invitation to accept (shown to them as from the provider). */
-  async provisionUser(ctx: OperationContext, orgId: string, input: { email: string; name: string; role: Role }): Promise<Provisioned> {
-    return this.#inOrganization(ctx, orgId, (tx) => this.members.provision(tx, orgId, input, "the organisation's provider"))
+  /**
+   * A new e-mail gets an account and a setup link; an existing user an invitation to accept (shown
+   * to them as from the provider). With PORTICO_SMTP_URL, once committed, the person is e-mailed
+   * their link (or the invitation), as the dashboard does; `emailed` says whether the SMTP server
+   * took it, and when it did not (or there is none) the caller hands the link over as before.
+   */
+  async provisionUser(ctx: OperationContext, orgId: string, input: { email: string; name: string; role: Role }): Promise<Provisioned & { emailed: boolean }> {
+    const done = await this.#inOrganization(ctx, orgId, async (tx, _reseller, org) => ({
+      ...(await this.members.provision(tx, orgId, input, "the organisation's provider")),
+      orgName: org.name,
+    }))
+    const { orgName, ...provisioned } = done
+    const { mail } = ctx.services
+    if (!mail.configured) return { ...provisioned, emailed: false }
+    const from = { orgName, invitedBy: "Your organisation's provider" }
+    const message =
+      provisioned.kind === 'created'
+        ? accountMail.setupLink(input.email, { ...from, url: provisioned.setupUrl })
+        : accountMail.invitation(input.email, { ...from, url: `${ctx.publicUrl}/invitations` })
+    try {
+      await mail.send(message)
+      ctx.log.info({ org_id: orgId, user_id: provisioned.userId }, `${provisioned.kind === 'created' ? 'setup link' : 'invitation'} e-mailed to ${input.email}`)
+      return { ...provisioned, emailed: true }
+    } catch (error) {
+      // The link is in the answer instead, for the provider to hand over; the log never holds it.
+      ctx.log.warn({ org_id: orgId, user_id: provisioned.userId, err: error instanceof Error ? error.message : String(error) }, `could not e-mail ${input.email}`)
+      return { ...provisioned, emailed: false }
+    }
   }
 
   /** An organisation key minted on the organisation's behalf; its creator is the reseller key. */

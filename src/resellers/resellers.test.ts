@@ -235,6 +235,8 @@ describe.each(engines)('resellers over HTTP (%s)', (engine) => {
     expect(res.status, res.text).toBe(201)
     expect(res.body).toMatchObject({ object: 'user', org_id: org.id, email: `ada.${engine}@example.test`, name: 'Ada', role: 'owner', status: 'invited' })
     expect(res.body.setup_url).toMatch(/\/setup\/[A-Za-z0-9_-]{20,}$/)
+    // No PORTICO_SMTP_URL here: nothing is e-mailed, and the link is for the reseller to hand over.
+    expect(res.body.emailed).toBe(false)
     expect(Date.parse(res.body.setup_url_expires_at)).toBeGreaterThan(Date.now())
 
     const replay = await server.api('POST', `/reseller/organizations/${org.id}/users`, { key: north.key, body, headers })

@@ -57,9 +57,13 @@ export const ProvisionedUserSchema = ResellerUserSchema.extend({
     .openapi({
       description:
         'One-time link where a new user chooses a password. Shown in this response only; null in an idempotent replay, ' +
-        'and null for an e-mail that already has a Portico account (they accept the invitation when signed in).',
+        'null for an e-mail that already has a Portico account (they accept the invitation when signed in), ' +
+        'and null when it was e-mailed to the person (`emailed`).',
     }),
   setup_url_expires_at: Timestamp.nullable(),
+  emailed: z.boolean().openapi({
+    description: 'Whether Portico e-mailed the person their setup link or invitation (only with PORTICO_SMTP_URL, and only when the mail server took it).',
+  }),
   invitation_expires_at: Timestamp.nullable()
     .optional()
     .openapi({ description: 'For `status: "pending"`: until when the invitation can be accepted (30 days).' }),

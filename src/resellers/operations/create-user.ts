@@ -15,7 +15,10 @@ export const createUser = defineOperation({
     'a one-time `setup_url` where they choose a password (`status: "invited"`): hand it to them now, it is not shown again. ' +
     'An e-mail that already has a Portico account (in any organisation, with or without a password yet) is never given a link: ' +
     'it gets an invitation that the user accepts or declines when signed in to the dashboard (`status: "pending"`, `setup_url: null`), ' +
-    'and becomes a member only on accepting. The answer repeats what you sent, never what is stored about the person. ' +
+    'and becomes a member only on accepting. With e-mail configured on the deployment (PORTICO_SMTP_URL), Portico e-mails the ' +
+    'person their setup link (or the invitation) and answers `emailed: true` with `setup_url: null`; when the mail server refuses, ' +
+    '`emailed` is false and the link is in the answer as without e-mail. ' +
+    'The answer repeats what you sent, never what is stored about the person. ' +
     'A member of the organisation, or someone with a pending invitation to it, is 409 `conflict`.',
   scope: 'admin',
   params: OrgIdParams,
@@ -33,7 +36,7 @@ export const createUser = defineOperation({
     // Only what the caller sent, and what this call did: the stored user's name and state stay private.
     const echo = { user_id: done.userId, email, name: input.name, role: input.role, created_at: done.createdAt }
     return done.kind === 'created'
-      ? { ...toUserView(input.id, { ...echo, status: 'invited' }), setup_url: done.setupUrl, setup_url_expires_at: isoTimestamp(done.expiresAt) }
-      : { ...toUserView(input.id, { ...echo, status: 'pending' }), setup_url: null, setup_url_expires_at: null, invitation_expires_at: isoTimestamp(done.expiresAt) }
+      ? { ...toUserView(input.id, { ...echo, status: 'invited' }), setup_url: done.emailed ? null : done.setupUrl, setup_url_expires_at: isoTimestamp(done.expiresAt), emailed: done.emailed }
+      : { ...toUserView(input.id, { ...echo, status: 'pending' }), setup_url: null, setup_url_expires_at: null, invitation_expires_at: isoTimestamp(done.expiresAt), emailed: done.emailed }
   },
 })

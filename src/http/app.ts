@@ -4,13 +4,11 @@ import { ApiError } from '../core/errors.js'
 import type { PageContext, PageSpec } from '../core/module.js'
 import type { OperationRegistry } from '../core/operation.js'
 import type { HttpEnv } from './env.js'
-import { clientIp } from './client-ip.js'
 import { API_BASE, mountOperations, toHonoPath, type MountDeps } from './mount-operations.js'
 import { errorResponse, onError } from './on-error.js'
-import { requestId } from './middleware/request-id.js'
-import { requestLog, type RequestLineWriter } from './middleware/request-log.js'
+import { edge } from './middleware/edge.js'
+import type { RequestLineWriter } from './middleware/request-log.js'
 import { secretParams } from './middleware/secret-params.js'
-import { securityHeaders } from './middleware/security-headers.js'
 
 export type RouteMount = (app: Hono<HttpEnv>) => void
 
@@ -29,13 +27,7 @@ export interface HttpAppDeps extends MountDeps {
 /** Everything that answers HTTP, assembled from the registry and the capabilities' mounts. */
 export function createHttpApp(deps: HttpAppDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>()
-  app.use(requestId())
-  app.use(async function clientAddress(c, next) {
-    c.set('clientIp', clientIp(c, deps.trustProxy))
-    await next()
-  })
-  app.use(requestLog(deps.log, deps.requestLine))
-  app.use(securityHeaders())
+  app.use(edge({ log: deps.log, trustProxy: deps.trustProxy, requestLine: deps.requestLine }))
 
   for (const mount of deps.mounts) mount(app)
   mountOperations(app, deps)

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import type { HttpEnv } from '../env.js'
 import { ownOrgIdOf } from '../../core/principal.js'
@@ -25,12 +25,10 @@ export interface RequestLogFields {
  */
 export type RequestLineWriter = (fields: RequestLogFields) => void
 
-/** One structured line per request. */
-export function requestLog(log: Logger, writeLine?: RequestLineWriter): MiddlewareHandler<HttpEnv> {
+/** Writes one structured line for a request that has been answered (when `info` is enabled). */
+export function requestLogger(log: Logger, writeLine?: RequestLineWriter): (c: Context<HttpEnv>, started: number) => void {
   const write: RequestLineWriter = writeLine ?? ((fields) => log.info(fields))
-  return async function requestLogMiddleware(c, next) {
-    const started = performance.now()
-    await next()
+  return (c, started) => {
     if (!log.isLevelEnabled('info')) return
     const principal = c.get('principal')
     write({

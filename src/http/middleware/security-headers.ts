@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
 import { setResponseHeader } from '../response-header.js'
 import { ensureHeader } from './ensure-header.js'
 
@@ -8,12 +8,17 @@ const defaults: [string, string][] = [
   ['X-Frame-Options', 'DENY'],
 ]
 
-/** Conservative defaults for every response; a page that sets its own value keeps it. */
-export function securityHeaders(): MiddlewareHandler {
-  return async function securityHeadersMiddleware(c, next) {
-    let onNode = false
-    for (const [name, value] of defaults) onNode = setResponseHeader(c, name, value)
-    await next()
-    if (!onNode) for (const [name, value] of defaults) ensureHeader(c, name, value)
-  }
+/**
+ * Conservative defaults for every response, set before the route runs; a page that sets its own
+ * value keeps it. Returns whether they went onto Node's response (else `ensureSecurityHeaders`
+ * adds them to the final Response).
+ */
+export function setSecurityHeaders(c: Context): boolean {
+  let onNode = false
+  for (const [name, value] of defaults) onNode = setResponseHeader(c, name, value)
+  return onNode
+}
+
+export function ensureSecurityHeaders(c: Context): void {
+  for (const [name, value] of defaults) ensureHeader(c, name, value)
 }

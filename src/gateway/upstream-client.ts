@@ -22,7 +22,11 @@ const NOT_RETURNED = new Set(['set-cookie', 'set-cookie2', 'x-request-id', 'rate
 /** Statuses whose answer has no body (RFC 9110), for which a web Response must be built without one. */
 const NULL_BODY = new Set([101, 204, 205, 304])
 
-function connectionTokens(value: string | string[] | null | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set()
+
+/** The fields a `Connection` header names (hop-by-hop for this connection only); none, shared, when there is no such header. */
+function connectionTokens(value: string | string[] | null | undefined): ReadonlySet<string> {
+  if (!value) return NONE
   const out = new Set<string>()
   for (const v of Array.isArray(value) ? value : value ? [value] : []) for (const t of v.split(',')) if (t.trim()) out.add(t.trim().toLowerCase())
   return out

@@ -64,11 +64,10 @@ export async function startTestPortico(options: StartTestPorticoOptions = {}): P
   let portico: Portico
   try {
     portico = await createPortico({
-      // A product's tests validate every answer against its operation's output schema.
-      env: { PORTICO_CHECK_OUTPUT: '1' },
+      env: {},
       modules: options.modules ?? [],
-      // Tests deliver webhooks to receivers on this machine.
-      config: { logLevel: 'silent', webhooksAllowPrivate: true, ...options.config, databaseUrl: `file:${path.join(dir, 'portico.db')}`, port: 0, host: '127.0.0.1' },
+      // Tests deliver webhooks to receivers on this machine, and validate every answer against its operation's output schema.
+      config: { logLevel: 'silent', webhooksAllowPrivate: true, checkOutput: true, ...options.config, databaseUrl: `file:${path.join(dir, 'portico.db')}`, port: 0, host: '127.0.0.1' },
     })
   } catch (error) {
     await fs.rm(dir, { recursive: true, force: true })

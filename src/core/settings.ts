@@ -29,6 +29,8 @@ export interface PorticoSettings {
   publicUrl?: string
   /** LOG_LEVEL (`info`). */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** PORTICO_CHECK_OUTPUT (false): validate every answer against its output schema (tests); off, answers are projected onto it. */
+  checkOutput?: boolean
   /** PORTICO_RATE_LIMITS: classes that add to or replace the defaults and the modules' own. */
   rateLimits?: LimitClassSpec[]
   /** PORTICO_RATE_LIMIT_FAIL_OPEN (true): keep serving with in-process counters while Redis is away. */
@@ -81,6 +83,7 @@ export const settingVariables = {
   webhooksAllowPrivate: 'PORTICO_WEBHOOKS_ALLOW_PRIVATE',
   publicUrl: 'PORTICO_PUBLIC_URL',
   logLevel: 'LOG_LEVEL',
+  checkOutput: 'PORTICO_CHECK_OUTPUT',
   rateLimits: 'PORTICO_RATE_LIMITS',
   rateLimitFailOpen: 'PORTICO_RATE_LIMIT_FAIL_OPEN',
   keyCacheTtlSeconds: 'PORTICO_KEY_CACHE_TTL',

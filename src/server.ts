@@ -405,6 +405,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     log,
     trustProxy: config.trustProxy,
     requestLine: ownRequestLines.get(log),
+    turnBatching: config.turnBatching,
     pages: modules.flatMap((m) => m.pages ?? []),
     pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config, mail }),
     mounts,

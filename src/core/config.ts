@@ -32,6 +32,11 @@ export interface PorticoConfig {
    * the test suites run with). Off, an answer is only projected onto the keys its schema declares.
    */
   checkOutput: boolean
+  /**
+   * PORTICO_TURN_BATCHING (true): REST runs each operation in the check phase of the event-loop
+   * turn its request was read in, so the turn's requests are answered together.
+   */
+  turnBatching: boolean
   /** fail-open keeps serving with an in-process limiter while Redis is away; fail-closed answers 503. */
   rateLimitFailOpen: boolean
   /** The deployer's rate-limit classes: they add classes and replace the defaults and modules' ones. */
@@ -225,6 +230,7 @@ export function loadConfig(env: Env = process.env): PorticoConfig {
     publicUrlConfigured: Boolean(env.PORTICO_PUBLIC_URL),
     logLevel,
     checkOutput: parseBoolean('PORTICO_CHECK_OUTPUT', env.PORTICO_CHECK_OUTPUT, false),
+    turnBatching: parseBoolean('PORTICO_TURN_BATCHING', env.PORTICO_TURN_BATCHING, true),
     rateLimitFailOpen: parseBoolean('PORTICO_RATE_LIMIT_FAIL_OPEN', env.PORTICO_RATE_LIMIT_FAIL_OPEN, true),
     rateLimitClasses: parseLimitClasses(env.PORTICO_RATE_LIMITS),
     keyCacheTtlSeconds: parseInteger('PORTICO_KEY_CACHE_TTL', env.PORTICO_KEY_CACHE_TTL, 30, 0, 3600),

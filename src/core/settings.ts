@@ -31,6 +31,8 @@ export interface PorticoSettings {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** PORTICO_CHECK_OUTPUT (false): validate every answer against its output schema (tests); off, answers are projected onto it. */
   checkOutput?: boolean
+  /** PORTICO_TURN_BATCHING (true): REST answers the requests read in one event-loop turn together, in its check phase. */
+  turnBatching?: boolean
   /** PORTICO_RATE_LIMITS: classes that add to or replace the defaults and the modules' own. */
   rateLimits?: LimitClassSpec[]
   /** PORTICO_RATE_LIMIT_FAIL_OPEN (true): keep serving with in-process counters while Redis is away. */
@@ -84,6 +86,7 @@ export const settingVariables = {
   publicUrl: 'PORTICO_PUBLIC_URL',
   logLevel: 'LOG_LEVEL',
   checkOutput: 'PORTICO_CHECK_OUTPUT',
+  turnBatching: 'PORTICO_TURN_BATCHING',
   rateLimits: 'PORTICO_RATE_LIMITS',
   rateLimitFailOpen: 'PORTICO_RATE_LIMIT_FAIL_OPEN',
   keyCacheTtlSeconds: 'PORTICO_KEY_CACHE_TTL',

@@ -3,11 +3,8 @@ import type { Scope } from './scopes.js'
 /** Who is calling. Keys and dashboard users reach the same handlers through this one shape. */
 export type Principal = OrgKeyPrincipal | ResellerKeyPrincipal | ServiceKeyPrincipal | UserPrincipal
 
-export interface OrgKeyPrincipal {
-  kind: 'org_key'
-  orgId: string
-  /** The organisation's external id, when its reseller gave it one. */
-  orgExternalId?: string | null
+/** What every kind of key tells about itself, read from its cached row. */
+interface KeyFields {
   keyId: string
   keyPrefix: string
   keyName: string
@@ -19,29 +16,21 @@ export interface OrgKeyPrincipal {
   keyHasCredits?: boolean
 }
 
-export interface ResellerKeyPrincipal {
+export interface OrgKeyPrincipal extends KeyFields {
+  kind: 'org_key'
+  orgId: string
+  /** The organisation's external id, when its reseller gave it one. */
+  orgExternalId?: string | null
+}
+
+export interface ResellerKeyPrincipal extends KeyFields {
   kind: 'reseller_key'
   resellerId: string
-  keyId: string
-  keyPrefix: string
-  keyName: string
-  scopes: readonly Scope[]
-  keyExpiresAt: string | null
-  keyMeta?: Readonly<Record<string, unknown>>
-  /** Whether the key has a credit balance (known from the cached key, so a key without one reads nothing to say so). */
-  keyHasCredits?: boolean
 }
 
 /** A key of the deployment itself (`psk_…`), for its own backends: platform operations only. */
-export interface ServiceKeyPrincipal {
+export interface ServiceKeyPrincipal extends KeyFields {
   kind: 'service_key'
-  keyId: string
-  keyPrefix: string
-  keyName: string
-  scopes: readonly Scope[]
-  keyExpiresAt: string | null
-  keyMeta?: Readonly<Record<string, unknown>>
-  keyHasCredits?: boolean
 }
 
 export interface UserPrincipal {

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import { Flash, Page } from '../layout.js'
-import { MIN_PASSWORD, PasswordForm } from './auth.js'
+import { OwnerFields, PasswordForm } from './auth.js'
 
 /** "Forgot password": one e-mail field; the answer is the same whether or not the address is an account. */
 export const ForgotPasswordPage: FC<{ csrf: string; mailConfigured: boolean; sent?: boolean; error?: string | undefined; email?: string }> = ({
@@ -63,15 +63,7 @@ export const OwnerSetupPage: FC<{ csrf: string; action: string; orgName: string;
     <Flash error={error} />
     <form method="post" action={action} class="card stack">
       <input type="hidden" name="_csrf" value={csrf} />
-      <label for="name">Your name</label>
-      <input id="name" name="name" required maxlength={200} autocomplete="name" autofocus value={values.name ?? ''} />
-      <label for="email">E-mail</label>
-      <input id="email" name="email" type="email" required maxlength={254} autocomplete="username" value={values.email ?? ''} />
-      <label for="password">Password</label>
-      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" aria-describedby="password-hint" />
-      <p id="password-hint" class="hint">
-        At least {MIN_PASSWORD} characters.
-      </p>
+      <OwnerFields values={values} autofocus />
       <button type="submit" class="primary">
         Create the Owner account
       </button>

@@ -49,15 +49,7 @@ export const FirstRunPage: FC<{ csrf: string; action: string; error?: string | u
       <input type="hidden" name="_csrf" value={csrf} />
       <label for="org">Organisation name</label>
       <input id="org" name="org" required maxlength={100} autofocus value={values.org ?? ''} />
-      <label for="name">Your name</label>
-      <input id="name" name="name" required maxlength={200} autocomplete="name" value={values.name ?? ''} />
-      <label for="email">E-mail</label>
-      <input id="email" name="email" type="email" required maxlength={254} autocomplete="username" value={values.email ?? ''} />
-      <label for="password">Password</label>
-      <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" aria-describedby="password-hint" />
-      <p id="password-hint" class="hint">
-        At least {MIN_PASSWORD} characters.
-      </p>
+      <OwnerFields values={values} />
       <button type="submit" class="primary">
         Create organisation
       </button>
@@ -74,16 +66,34 @@ export const SetPasswordPage: FC<{ csrf: string; action: string; email: string; 
   </Page>
 )
 
+/** A new password's field and the hint that states its rule. */
+const NewPassword: FC<{ label: string; autofocus?: boolean }> = ({ label, autofocus }) => (
+  <>
+    <label for="password">{label}</label>
+    <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus={autofocus} aria-describedby="password-hint" />
+    <p id="password-hint" class="hint">
+      At least {MIN_PASSWORD} characters.
+    </p>
+  </>
+)
+
+/** An Owner account's fields (name, e-mail, password), on the first-run form and an organisation's Owner setup. */
+export const OwnerFields: FC<{ values: { name?: string; email?: string }; autofocus?: boolean }> = ({ values, autofocus }) => (
+  <>
+    <label for="name">Your name</label>
+    <input id="name" name="name" required maxlength={200} autocomplete="name" autofocus={autofocus} value={values.name ?? ''} />
+    <label for="email">E-mail</label>
+    <input id="email" name="email" type="email" required maxlength={254} autocomplete="username" value={values.email ?? ''} />
+    <NewPassword label="Password" />
+  </>
+)
+
 /** The form that sets an account's password from a one-time link: first setup and reset alike. */
 export const PasswordForm: FC<{ csrf: string; action: string; email: string; label: string }> = ({ csrf, action, email, label }) => (
   <form method="post" action={action} class="card stack">
     <input type="hidden" name="_csrf" value={csrf} />
     <input type="hidden" name="email" value={email} autocomplete="username" />
-    <label for="password">{label}</label>
-    <input id="password" name="password" type="password" required minlength={MIN_PASSWORD} autocomplete="new-password" autofocus aria-describedby="password-hint" />
-    <p id="password-hint" class="hint">
-      At least {MIN_PASSWORD} characters.
-    </p>
+    <NewPassword label={label} autofocus />
     <button type="submit" class="primary">
       Set password and sign in
     </button>

@@ -13,6 +13,17 @@ import { engines, startServer, type TestServer } from './harness.js'
 import { startSmtpServer } from './smtp-server.js'
 import { Visitor } from './visitor.js'
 
+/** A setup link from an e-mail sets the password and signs in, once; the account then signs in with it. */
+async function setUpOnce(server: TestServer, link: string, email: string, password: string): Promise<void> {
+  const person = new Visitor(server.url)
+  expect((await person.get(link)).status).toBe(200)
+  const set = await person.post(link, { password })
+  expect(set.status, set.text).toBe(303)
+  expect((await person.get('/keys')).status).toBe(200)
+  expect((await new Visitor(server.url).get(link)).status).toBe(410)
+  expect((await new Visitor(server.url).signIn(email, password)).status).toBe(303)
+}
+
 const linkIn = (text: string, kind: string) => new RegExp(`https?://\\S+/${kind}/[A-Za-z0-9_-]{43}`).exec(text)?.[0]
 
 describe.each(engines)('e-mail (%s)', (engine) => {
@@ -47,13 +58,7 @@ describe.each(engines)('e-mail (%s)', (engine) => {
     expect(link, mail.text).toBeDefined()
     expect(invited.text).not.toContain(new URL(link).pathname)
 
-    const ivy = new Visitor(server.url)
-    expect((await ivy.get(link)).status).toBe(200)
-    const set = await ivy.post(link, { password: 'ivy picked this' })
-    expect(set.status, set.text).toBe(303)
-    expect((await ivy.get('/keys')).status).toBe(200)
-    expect((await new Visitor(server.url).get(link)).status).toBe(410)
-    expect((await new Visitor(server.url).signIn('ivy@mail.example', 'ivy picked this')).status).toBe(303)
+    await setUpOnce(server, link, 'ivy@mail.example', 'ivy picked this')
   })
 
   it('an account that exists already is e-mailed an invitation to accept, with no credential in it', async () => {
@@ -85,11 +90,7 @@ describe.each(engines)('e-mail (%s)', (engine) => {
     expect(link, mail.text).toBeDefined()
     expect(created.text).not.toContain(new URL(link).pathname)
 
-    const pia = new Visitor(server.url)
-    expect((await pia.get(link)).status).toBe(200)
-    expect((await pia.post(link, { password: 'pia picked this' })).status).toBe(303)
-    expect((await pia.get('/keys')).status).toBe(200)
-    expect((await new Visitor(server.url).get(link)).status).toBe(410)
+    await setUpOnce(server, link, 'pia@mail.example', 'pia picked this')
 
     // Mo has an account already: an invitation to accept when signed in, with no credential in it.
     const invited = await server.api('POST', `/reseller/organizations/${org.body.id}/users`, { key, body: { email: 'mo@mail.example', name: 'Mo' } })

@@ -8,7 +8,12 @@ const setups = [
 ]
 let prefix = ''
 
-describe.runIf(setups.length > 0).each(setups)('credits and allow-lists across two instances on $name', (setup) => {
+// Without PostgreSQL there is nothing to run, but the file still declares its suite (CI sets the URL).
+describe.skipIf(setups.length > 0)('credits and allow-lists across two instances', () => {
+  it.skip('needs PORTICO_TEST_POSTGRES_URL', () => {})
+})
+
+describe.each(setups)('credits and allow-lists across two instances on $name', (setup) => {
   let deploy: Deployment
   let a: TestServer
   let b: TestServer

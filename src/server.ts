@@ -1,6 +1,6 @@
-import type { Server } from 'node:http'
+import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { sql } from 'kysely'
 import { pino, type Logger } from 'pino'
@@ -15,9 +15,11 @@ import { OperationRegistry } from './core/operation.js'
 import { TransactionalOutbox } from './events/outbox.js'
 import { createHttpApp, type RouteMount } from './http/app.js'
 import { ownRequestLine, type RequestLineWriter } from './http/middleware/request-log.js'
+import { LogBuffer } from './logging/log-buffer.js'
 import { AuthGuard } from './auth/auth-guard.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { HttpDrain } from './http/drain.js'
+import { restOnNode } from './http/rest-on-node.js'
 import type { HttpEnv } from './http/env.js'
 import { probeRoutes, type ReadinessCheck } from './http/probe-routes.js'
 import type { RequestObserver } from './runtime/observers.js'
@@ -92,6 +94,8 @@ export interface PorticoOptions {
 
 export interface Portico {
   app: Hono<HttpEnv>
+  /** The app as Node's request listener: the API's operations answered on Node directly, the rest by Hono (rest-on-node.ts). */
+  nodeListener: RequestListener
   config: PorticoConfig
   database: DatabaseHandle
   log: Logger
@@ -119,25 +123,25 @@ export function openDatabase(config: PorticoConfig): DatabaseHandle {
     : createPostgresDatabase(config.database.url, { maxConnections: config.databasePoolSize })
 }
 
-const destinations = new Set<ReturnType<typeof pino.destination>>()
-/** How long a log line may wait in the buffer when fewer than LOG_BUFFER_BYTES follow it. */
+/** Each logger's buffer in front of its destination. */
+const logBuffers = new Set<LogBuffer>()
+/** How long a log line may wait in the buffer when fewer than a block (64 KB) follow it. */
 const LOG_FLUSH_MS = 200
-const LOG_BUFFER_BYTES = 8 * 1024
 
 /**
- * The server's log on stdout, written asynchronously in blocks: lines gather until 8 KB or
- * 200 ms, then go out in one write, so the request log costs no write per request. Whatever is
- * still buffered is written synchronously when the process exits, on a crash too.
+ * The server's log on stdout, written asynchronously in blocks: lines gather until 64 KB or
+ * 200 ms (log-buffer.ts), then go out in one write, so the request log costs no write per
+ * request. Whatever is still buffered is written synchronously when the process exits, on a crash too.
  */
 export function createLogger(config: PorticoConfig): Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES })
-  if (destinations.size === 0) {
-    process.once('exit', () => destinations.forEach((d) => d.flushSync()))
-    setInterval(() => destinations.forEach((d) => d.flush()), LOG_FLUSH_MS).unref()
+  const buffer = new LogBuffer(pino.destination({ dest: 1, sync: false, minLength: 0 }))
+  if (logBuffers.size === 0) {
+    process.once('exit', () => logBuffers.forEach((b) => b.flushSync()))
+    setInterval(() => logBuffers.forEach((b) => b.flush()), LOG_FLUSH_MS).unref()
   }
-  destinations.add(destination)
-  const logger = pino({ level: config.logLevel, base: LOG_BASE, timestamp: pino.stdTimeFunctions.isoTime }, destination)
-  ownRequestLines.set(logger, ownRequestLine((line) => destination.write(line), `,${JSON.stringify(LOG_BASE).slice(1, -1)}`))
+  logBuffers.add(buffer)
+  const logger = pino({ level: config.logLevel, base: LOG_BASE, timestamp: pino.stdTimeFunctions.isoTime }, buffer)
+  ownRequestLines.set(logger, ownRequestLine((line) => buffer.write(line), `,${JSON.stringify(LOG_BASE).slice(1, -1)}`))
   return logger
 }
 
@@ -411,11 +415,18 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     mounts,
   })
 
+  const nodeListener = restOnNode(
+    app,
+    { registry, executor, log, requestLine: ownRequestLines.get(log), trustProxy: config.trustProxy, turnBatching: config.turnBatching },
+    getRequestListener(app.fetch),
+  )
+
   let drain: HttpDrain | undefined
   const timers: NodeJS.Timeout[] = []
 
   return {
     app,
+    nodeListener,
     config,
     database,
     log,
@@ -447,7 +458,10 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     firstRunLink: () => firstRun.link(config.publicUrl),
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
+        const http = createServer(nodeListener)
+        http.once('error', reject)
+        http.listen(port, host, () => {
+          const info = http.address() as AddressInfo
           // With PORT=0 and no PORTICO_PUBLIC_URL, links follow the port actually bound.
           if (!config.publicUrlConfigured) {
             const url = new URL(config.publicUrl)
@@ -456,10 +470,8 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
           }
           resolve({ url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`, port: info.port })
         })
-        s.once('error', reject)
         // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not Portico,
         // closes an idle connection and never sends on one Portico is closing. Headers get as long.
-        const http = s as Server
         http.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000
         http.headersTimeout = http.keepAliveTimeout + 1000
         drain = new HttpDrain(http)

@@ -7,7 +7,7 @@ import { toValidationError } from '../runtime/validate-input.js'
 import type { HttpEnv } from './env.js'
 import { API_BASE } from './mount-operations.js'
 import { errorResponse } from './on-error.js'
-import { JSON_LIMIT, readCapped } from './read-body.js'
+import { honoBody, JSON_LIMIT, readCapped } from './read-body.js'
 import { requestHeader } from './request-header.js'
 
 export const LEAK_REPORT_PATH = `${API_BASE}/platform/leaked-keys`
@@ -43,7 +43,7 @@ export function leakReportRoutes(deps: LeakReportDeps) {
     if (!reports) throw new ApiError('not_found', 'Leak reports are not accepted here: the deployment has not set PORTICO_LEAK_REPORT_KEYS')
     const mediaType = (requestHeader(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (mediaType !== '' && mediaType !== 'application/json') throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send application/json`)
-    const raw = await readCapped(c, JSON_LIMIT)
+    const raw = await readCapped(honoBody(c), JSON_LIMIT)
     const identifier = requestHeader(c, 'github-public-key-identifier')
     const signature = requestHeader(c, 'github-public-key-signature')
     if (!identifier || !signature) return refuse(c, 'A leak report must carry Github-Public-Key-Identifier and Github-Public-Key-Signature')

@@ -2,26 +2,23 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context, Hono } from 'hono'
 import { ApiError } from '../core/errors.js'
 import type { Operation, OperationRegistry, RawRequestBody, StreamResult } from '../core/operation.js'
-import type { Answer, Exchange, OperationExecutor } from '../runtime/execute-operation.js'
+import type { Exchange, OperationExecutor } from '../runtime/execute-operation.js'
 import type { DecodedBody, RequestBody } from '../runtime/exchange.js'
 import type { HttpEnv } from './env.js'
-import { errorResponse } from './on-error.js'
-import { readBody } from './read-body.js'
+import { honoBody, readBody } from './read-body.js'
+import { API_BASE, restCall, toHonoPath, writeStream } from './rest-call.js'
+import { errorReply, headerRecord, wholeReply, type WholeReply } from './rest-reply.js'
 import { incomingOf, requestHeader } from './request-header.js'
 import { pendingNodeResponse, setResponseHeader } from './response-header.js'
 import { responseOf } from '../runtime/stream-answer.js'
 
-export const API_BASE = '/api/v1'
+export { API_BASE, toHonoPath }
 
 export interface MountDeps {
   registry: OperationRegistry
   executor: OperationExecutor
   /** Run operations in the check phase of their turn (see handleInCheckPhase); on unless false. */
   turnBatching?: boolean | undefined
-}
-
-export function toHonoPath(path: string): string {
-  return API_BASE + path.replace(/\{(\w+)\}/g, ':$1')
 }
 
 /**
@@ -41,7 +38,7 @@ class HttpBody implements RequestBody {
   constructor(private readonly c: Context<HttpEnv>) {}
 
   read(op: Operation): Promise<DecodedBody> {
-    return readBody(this.c, op)
+    return readBody(honoBody(this.c), op)
   }
 
   /**
@@ -90,18 +87,17 @@ function handleInCheckPhase(c: Context<HttpEnv>, op: Operation, executor: Operat
 
 function handle(c: Context<HttpEnv>, op: Operation, executor: OperationExecutor): Response | Promise<Response> {
   c.set('operation', op)
-  const done = executor.execute({
-    op,
-    doorway: 'rest',
-    credentials: { authorization: requestHeader(c, 'authorization'), apiKey: requestHeader(c, 'x-api-key') },
-    // An operation without path parameters skips Hono's decoding of them.
-    params: op.params ? (c.req.param() as Record<string, string>) : NO_PARAMS,
-    query: c.req.query(),
-    body: op.body || op.rawBody ? new HttpBody(c) : undefined,
-    meta: { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') },
-    idempotencyKey: op.method === 'post' && op.idempotent ? requestHeader(c, 'idempotency-key') : undefined,
-    at: Date.now(),
-  })
+  const done = executor.execute(
+    restCall(
+      op,
+      (name) => requestHeader(c, name),
+      // An operation without path parameters skips Hono's decoding of them.
+      op.params ? (c.req.param() as Record<string, string>) : NO_PARAMS,
+      c.req.query(),
+      new HttpBody(c),
+      { requestId: c.get('requestId'), serverRequestId: c.get('serverRequestId'), clientIp: c.get('clientIp'), userAgent: requestHeader(c, 'user-agent') },
+    ),
+  )
   return done instanceof Promise ? done.then((x) => respond(c, x)) : respond(c, done)
 }
 
@@ -110,25 +106,15 @@ function respond(c: Context<HttpEnv>, x: Exchange): Response {
   const { headers, answer, error } = x
   if (answer?.kind === 'passthrough') return passthrough(c, answer.response, headers)
   if (answer?.kind === 'stream') return sendStream(c, answer.result, headers)
+  if (answer) return send(c, wholeReply(answer, headers))
+  if (error instanceof ApiError) return send(c, errorReply(error, c.get('requestId'), headers))
+  // Hono's onError logs it and answers 500 without details, with the exchange's headers.
   if (headers) for (const name in headers) setResponseHeader(c, name, headers[name]!)
-  if (answer) return send(c, answer)
-  if (error instanceof ApiError) return errorResponse(c, error)
-  // Hono's onError logs it and answers 500 without details.
   throw error
 }
 
-function send(c: Context<HttpEnv>, answer: Exclude<Answer, { kind: 'passthrough' | 'stream' }>): Response {
-  if (answer.kind === 'replay') {
-    return c.body(answer.json, answer.status as 200, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true', 'Cache-Control': 'no-store' })
-  }
-  setResponseHeader(c, 'Cache-Control', 'no-store')
-  if (answer.kind === 'file') {
-    const { file } = answer
-    const headers: Record<string, string> = { 'Content-Type': file.contentType }
-    if (file.filename) headers['Content-Disposition'] = `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`
-    return c.body(file.bytes as Uint8Array<ArrayBuffer>, answer.status as 200, headers)
-  }
-  return c.json(answer.body as object, answer.status as 200)
+function send(c: Context<HttpEnv>, reply: WholeReply): Response {
+  return c.body(reply.body as string, reply.status as 200, headerRecord(reply.headers))
 }
 
 /** A handler's own Response, streamed as it is, with Portico's request id and rate-limit headers. */
@@ -139,29 +125,11 @@ function passthrough(c: Context<HttpEnv>, response: Response, ours: Record<strin
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
 
-/**
- * A streamed answer (the gateway's), with Portico's request id and rate-limit headers. Served by
- * Node it goes straight onto Node's response, piped from the upstream's stream with its
- * back-pressure: no web Response or web stream is built for it.
- */
+/** A streamed answer (the gateway's): served by Node, it goes straight onto Node's response (see writeStream). */
 function sendStream(c: Context<HttpEnv>, result: StreamResult, ours: Record<string, string> | undefined): Response {
   const outgoing = pendingNodeResponse(c)
   if (!outgoing) return responseOf(result, { 'X-Request-Id': c.get('requestId'), ...ours })
   c.set('sentStatus', result.status)
-  // Headers already set on Node's response (request id, security defaults) stay unless the answer names them.
-  outgoing.writeHead(result.status, ours ? { ...result.headers, ...ours } : result.headers)
-  const { body } = result
-  if (!body) {
-    outgoing.end()
-    return RESPONSE_ALREADY_SENT
-  }
-  // pipe() rather than stream.pipeline(), which makes (and aborts) an AbortController per call.
-  // An upstream that breaks off mid-answer closes the client's connection instead of leaving it
-  // hanging; a client that goes away destroys the upstream's body, which frees its connection.
-  body.once('error', () => outgoing.destroy())
-  outgoing.once('close', () => {
-    if (!body.readableEnded) body.destroy()
-  })
-  body.pipe(outgoing)
+  writeStream(outgoing, result, ours)
   return RESPONSE_ALREADY_SENT
 }

@@ -21,11 +21,21 @@ export interface ReadBody {
   raw: Uint8Array
 }
 
+/** A request body where it is read from: a Hono request, or Node's own. */
+export interface BodySource {
+  header(name: Lowercase<string>): string | undefined
+  /** The bytes as they arrive; null without a body. */
+  stream(): AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null
+}
+
+/** A Hono request as a `BodySource`. */
+export const honoBody = (c: Context): BodySource => ({ header: (name) => c.req.header(name), stream: () => c.req.raw.body })
+
 /** Reads at most `limit` bytes, failing as soon as the stream goes past it (Content-Length may lie). */
-export async function readCapped(c: Context, limit: number): Promise<Uint8Array> {
-  const declared = Number(c.req.header('content-length') ?? NaN)
+export async function readCapped(source: BodySource, limit: number): Promise<Uint8Array> {
+  const declared = Number(source.header('content-length') ?? NaN)
   if (declared > limit) throw tooLarge(limit)
-  const body = c.req.raw.body
+  const body = source.stream()
   return body ? readStreamCapped(body, limit) : new Uint8Array()
 }
 
@@ -68,18 +78,18 @@ async function parseMultipart(raw: Uint8Array, contentType: string): Promise<Rec
 }
 
 /** Reads and decodes the request body per the operation's accepted encodings and size cap. */
-export async function readBody(c: Context, op: Operation): Promise<ReadBody> {
-  const contentType = (c.req.header('content-type') ?? '').toLowerCase()
+export async function readBody(source: BodySource, op: Operation): Promise<ReadBody> {
+  const contentType = (source.header('content-type') ?? '').toLowerCase()
   const mediaType = contentType.split(';')[0]!.trim()
   const isJson = mediaType === 'application/json' || mediaType.endsWith('+json')
   const isMultipart = mediaType === 'multipart/form-data'
   if (isMultipart && op.bodyTypes.includes('multipart')) {
     const limit = op.maxBodyBytes ?? UPLOAD_LIMIT + MULTIPART_OVERHEAD
-    const raw = await readCapped(c, limit)
-    return { value: await parseMultipart(raw, c.req.header('content-type')!), raw }
+    const raw = await readCapped(source, limit)
+    return { value: await parseMultipart(raw, source.header('content-type')!), raw }
   }
   const limit = op.maxBodyBytes ?? JSON_LIMIT
-  const raw = await readCapped(c, limit)
+  const raw = await readCapped(source, limit)
   if (raw.byteLength === 0) return { value: {}, raw }
   if (!isJson && mediaType !== '') {
     throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send ${op.bodyTypes.map((t) => (t === 'json' ? 'application/json' : 'multipart/form-data')).join(' or ')}`)

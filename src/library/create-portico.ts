@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { createOrganization, createReseller } from '../cli.js'
@@ -27,8 +26,8 @@ export interface Portico {
    * client's address; without them every client counts as one address for failed-auth limits.
    */
   fetch(request: Request, env?: unknown): Promise<Response>
-  /** The same as a node:http request listener (node:http, Express). */
-  nodeListener(req: IncomingMessage, res: ServerResponse): Promise<void>
+  /** The same as a node:http request listener (node:http, Express): the API's operations are answered on Node directly. */
+  nodeListener(req: IncomingMessage, res: ServerResponse): void | Promise<void>
   /** The Hono app behind `fetch`: its routes, middleware and error handling. */
   readonly app: Hono<HttpEnv>
   readonly config: Readonly<PorticoConfig>
@@ -65,7 +64,7 @@ export async function createPortico(options: CreatePorticoOptions = {}): Promise
   let closing: Promise<void> | undefined
   return {
     fetch,
-    nodeListener: getRequestListener(fetch),
+    nodeListener: server.nodeListener as (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
     app,
     config,
     log: server.log,

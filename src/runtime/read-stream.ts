@@ -5,7 +5,7 @@ export function tooLarge(limit: number): ApiError {
 }
 
 /** Reads a body stream whole, failing with 413 as soon as it goes past `limit` bytes. */
-export async function readStreamCapped(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+export async function readStreamCapped(stream: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let size = 0
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {

@@ -4,7 +4,7 @@ import type { HttpEnv } from '../env.js'
 import { clientIp } from '../client-ip.js'
 import { ensureHeader } from './ensure-header.js'
 import { assignRequestId, REQUEST_ID_HEADER } from './request-id.js'
-import { requestLogger, type RequestLineWriter } from './request-log.js'
+import { honoRequestLogger, type RequestLineWriter } from './request-log.js'
 import { ensureSecurityHeaders, setSecurityHeaders } from './security-headers.js'
 
 export interface EdgeOptions {
@@ -21,7 +21,7 @@ export interface EdgeOptions {
  * request-log line.
  */
 export function edge(options: EdgeOptions): MiddlewareHandler<HttpEnv> {
-  const logRequest = requestLogger(options.log, options.requestLine)
+  const logRequest = honoRequestLogger(options.log, options.requestLine)
   return async function edgeMiddleware(c, next) {
     const started = performance.now()
     const { id, onNode } = assignRequestId(c)

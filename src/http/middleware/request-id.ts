@@ -9,17 +9,30 @@ export const REQUEST_ID_HEADER = 'X-Request-Id'
 
 const newId = () => `req_${randomUUID().replaceAll('-', '')}`
 
+/** A request's ids: the one echoed, the one the server made, and the client's own when well-formed. */
+export interface RequestIds {
+  /** Echoed in X-Request-Id and error envelopes. */
+  id: string
+  /** Always made here: what logs and audit rows record. */
+  own: string
+  correlation: string | undefined
+}
+
 /**
  * Makes an id for every request. A well-formed client `X-Request-Id` is kept as a correlation id:
  * echoed on the response (and in error envelopes) so the client can match its logs, logged beside
- * ours, but never taken for ours, so the audit log records only ids the server made. Returns the
- * id echoed, and whether the header already sits on Node's response.
+ * ours, but never taken for ours, so the audit log records only ids the server made.
  */
-export function assignRequestId(c: Context<HttpEnv>): { id: string; onNode: boolean } {
-  const sent = requestHeader(c, 'x-request-id')
+export function requestIds(sent: string | string[] | undefined): RequestIds {
   const own = newId()
-  const correlation = sent && CLIENT_ID.test(sent) ? sent : undefined
-  const id = correlation ?? own
+  const first = Array.isArray(sent) ? sent[0] : sent
+  const correlation = first && CLIENT_ID.test(first) ? first : undefined
+  return { id: correlation ?? own, own, correlation }
+}
+
+/** `requestIds` for a Hono request; returns the id echoed, and whether the header already sits on Node's response. */
+export function assignRequestId(c: Context<HttpEnv>): { id: string; onNode: boolean } {
+  const { id, own, correlation } = requestIds(requestHeader(c, 'x-request-id'))
   c.set('requestId', id)
   c.set('serverRequestId', own)
   if (correlation) c.set('correlationId', correlation)

@@ -2,7 +2,8 @@ import type { Context } from 'hono'
 import { setResponseHeader } from '../response-header.js'
 import { ensureHeader } from './ensure-header.js'
 
-const defaults: [string, string][] = [
+/** Conservative defaults every response carries unless it names its own. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['X-Frame-Options', 'DENY'],
@@ -15,10 +16,10 @@ const defaults: [string, string][] = [
  */
 export function setSecurityHeaders(c: Context): boolean {
   let onNode = false
-  for (const [name, value] of defaults) onNode = setResponseHeader(c, name, value)
+  for (const [name, value] of SECURITY_HEADERS) onNode = setResponseHeader(c, name, value)
   return onNode
 }
 
 export function ensureSecurityHeaders(c: Context): void {
-  for (const [name, value] of defaults) ensureHeader(c, name, value)
+  for (const [name, value] of SECURITY_HEADERS) ensureHeader(c, name, value)
 }

@@ -1,0 +1,59 @@
+import type { ServerResponse } from 'node:http'
+import type { RequestMeta } from '../core/context.js'
+import type { Operation, StreamResult } from '../core/operation.js'
+import type { ExecuteRequest } from '../runtime/execute-operation.js'
+import type { RequestBody } from '../runtime/exchange.js'
+
+export const API_BASE = '/api/v1'
+
+export function toHonoPath(path: string): string {
+  return API_BASE + path.replace(/\{(\w+)\}/g, ':$1')
+}
+
+/**
+ * One REST call as the executor takes it, from what either way of serving REST (Hono, or Node's
+ * server directly) read off the request: the credentials, the operation's parameters, and the
+ * Idempotency-Key where the operation honours one.
+ */
+export function restCall(
+  op: Operation,
+  header: (name: Lowercase<string>) => string | undefined,
+  params: Record<string, string>,
+  query: Record<string, string>,
+  body: RequestBody | undefined,
+  meta: RequestMeta,
+): ExecuteRequest {
+  return {
+    op,
+    doorway: 'rest',
+    credentials: { authorization: header('authorization'), apiKey: header('x-api-key') },
+    params,
+    query,
+    body: op.body || op.rawBody ? body : undefined,
+    meta,
+    idempotencyKey: op.method === 'post' && op.idempotent ? header('idempotency-key') : undefined,
+    at: Date.now(),
+  }
+}
+
+/**
+ * A streamed answer (the gateway's) straight onto Node's response, piped from the upstream's
+ * stream with its back-pressure: no web Response or web stream is built for it. Headers already
+ * set on the response (request id, security defaults) stay unless the answer names them.
+ */
+export function writeStream(outgoing: ServerResponse, result: StreamResult, ours: Record<string, string> | undefined): void {
+  outgoing.writeHead(result.status, ours ? { ...result.headers, ...ours } : result.headers)
+  const { body } = result
+  if (!body) {
+    outgoing.end()
+    return
+  }
+  // pipe() rather than stream.pipeline(), which makes (and aborts) an AbortController per call.
+  // An upstream that breaks off mid-answer closes the client's connection instead of leaving it
+  // hanging; a client that goes away destroys the upstream's body, which frees its connection.
+  body.once('error', () => outgoing.destroy())
+  outgoing.once('close', () => {
+    if (!body.readableEnded) body.destroy()
+  })
+  body.pipe(outgoing)
+}

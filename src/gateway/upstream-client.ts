@@ -85,6 +85,8 @@ export class UpstreamClient {
   readonly #signer: IdentitySigner
   readonly #base: string
   readonly #health: UpstreamHealth
+  /** When the last answer came, in ms (formatted only when health is asked for). */
+  #lastSuccess: number | undefined
 
   constructor(
     readonly spec: UpstreamSpec,
@@ -105,7 +107,7 @@ export class UpstreamClient {
   }
 
   health(): UpstreamHealth {
-    return { ...this.#health }
+    return { ...this.#health, lastSuccessAt: this.#lastSuccess === undefined ? null : new Date(this.#lastSuccess).toISOString() }
   }
 
   async forward(request: ForwardRequest): Promise<StreamResult> {
@@ -150,7 +152,7 @@ export class UpstreamClient {
     const latency = performance.now() - started
     this.#health.lastLatencyMs = Math.round(latency * 100) / 100
     this.#health.averageLatencyMs = Math.round(((this.#health.averageLatencyMs ?? latency) * 0.9 + latency * 0.1) * 100) / 100
-    this.#health.lastSuccessAt = new Date().toISOString()
+    this.#lastSuccess = Date.now()
     return this.#response(answer, request.method)
   }
 

@@ -130,6 +130,6 @@ function sendStream(c: Context<HttpEnv>, result: StreamResult, ours: Record<stri
   const outgoing = pendingNodeResponse(c)
   if (!outgoing) return responseOf(result, { 'X-Request-Id': c.get('requestId'), ...ours })
   c.set('sentStatus', result.status)
-  writeStream(outgoing, result, ours)
+  writeStream(outgoing, result.status, ours ? { ...result.headers, ...ours } : result.headers, result.body)
   return RESPONSE_ALREADY_SENT
 }

@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { RequestMeta } from '../core/context.js'
-import type { Operation, StreamResult } from '../core/operation.js'
+import type { Operation } from '../core/operation.js'
 import type { ExecuteRequest } from '../runtime/execute-operation.js'
 import type { RequestBody } from '../runtime/exchange.js'
 
@@ -41,9 +42,8 @@ export function restCall(
  * stream with its back-pressure: no web Response or web stream is built for it. Headers already
  * set on the response (request id, security defaults) stay unless the answer names them.
  */
-export function writeStream(outgoing: ServerResponse, result: StreamResult, ours: Record<string, string> | undefined): void {
-  outgoing.writeHead(result.status, ours ? { ...result.headers, ...ours } : result.headers)
-  const { body } = result
+export function writeStream(outgoing: ServerResponse, status: number, head: OutgoingHttpHeaders | (string | string[])[], body: Readable | null): void {
+  outgoing.writeHead(status, head as OutgoingHttpHeaders)
   if (!body) {
     outgoing.end()
     return

@@ -196,9 +196,19 @@ function send(res: ServerResponse, ids: RequestIds, reply: WholeReply): number {
   return reply.status
 }
 
+/**
+ * A streamed answer (the gateway's) with one head: the request id and the security defaults unless
+ * the answer names them, its own fields, then the exchange's (rate limits), which win.
+ */
 function sendStream(res: ServerResponse, ids: RequestIds, result: StreamResult, ours: Record<string, string> | undefined): number {
-  defaults(res, ids)
-  writeStream(res, result, ours)
+  const own = result.headers
+  const head: (string | string[])[] = []
+  if (!('x-request-id' in own)) head.push(REQUEST_ID_HEADER, ids.id)
+  for (const [name, value] of SECURITY_HEADERS) if (!(name.toLowerCase() in own)) head.push(name, value)
+  const overridden = ours ? new Set(Object.keys(ours).map((name) => name.toLowerCase())) : undefined
+  for (const name in own) if (!overridden?.has(name.toLowerCase())) head.push(name, own[name]!)
+  if (ours) for (const name in ours) head.push(name, ours[name]!)
+  writeStream(res, result.status, head, result.body)
   return result.status
 }
 

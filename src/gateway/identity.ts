@@ -16,6 +16,9 @@ export interface IdentityClaims {
   body_sha256: string
 }
 
+/** The claims that name the caller; the rest name the forwarded request. */
+export type CallerClaims = Omit<IdentityClaims, 'method' | 'path' | 'body_sha256'>
+
 /** How long an identity token is good for: the upstream checks `exp`, so a captured one soon stops working. */
 export const IDENTITY_TTL_SECONDS = 60
 
@@ -39,9 +42,27 @@ export class IdentitySigner {
     this.#key = createSecretKey(secret)
   }
 
-  sign(claims: IdentityClaims, now = Date.now()): string {
+  /** The token for one forwarded request: who calls (`caller`), and what is forwarded. */
+  sign(caller: CallerClaims, method: string, path: string, bodySha256: string, now = Date.now()): string {
     const iat = Math.floor(now / 1000)
-    const payload = Buffer.from(JSON.stringify({ ...claims, iss: 'portico', aud: this.audience, iat, exp: iat + IDENTITY_TTL_SECONDS })).toString('base64url')
+    // Every claim named, in one order, on an object of one shape: JSON.stringify of an object
+    // built by spreading others took twice as long for this payload.
+    const json = JSON.stringify({
+      org_id: caller.org_id,
+      org_external_id: caller.org_external_id,
+      key_id: caller.key_id,
+      scopes: caller.scopes,
+      meta: caller.meta,
+      request_id: caller.request_id,
+      method,
+      path,
+      body_sha256: bodySha256,
+      iss: 'portico',
+      aud: this.audience,
+      iat,
+      exp: iat + IDENTITY_TTL_SECONDS,
+    } satisfies IdentityClaims & Record<'iss' | 'aud' | 'iat' | 'exp', unknown>)
+    const payload = Buffer.from(json).toString('base64url')
     const signingInput = `${HEADER}.${payload}`
     return `${signingInput}.${createHmac('sha256', this.#key).update(signingInput).digest('base64url')}`
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { Pool, type Dispatcher } from 'undici'
 import { ApiError } from '../core/errors.js'
 import { StreamResult } from '../core/operation.js'
-import { IdentitySigner, type IdentityClaims } from './identity.js'
+import { IdentitySigner, type CallerClaims } from './identity.js'
 import type { UpstreamSpec } from './upstreams-file.js'
 
 /** Hop-by-hop fields (RFC 9110 §7.6.1), never forwarded either way, with whatever `Connection` names. */
@@ -56,7 +56,7 @@ export interface ForwardRequest {
   contentType?: string | undefined
   /** The body bytes, read (capped) beforehand so that their digest can be signed. */
   body: Uint8Array | undefined
-  identity: Omit<IdentityClaims, 'method' | 'path' | 'body_sha256'>
+  identity: CallerClaims
   /** The client's request: when it goes away, so does the upstream request. */
   signal?: AbortSignal
 }
@@ -117,7 +117,8 @@ export class UpstreamClient {
     const { identity } = request
     // The path as the upstream receives it, below the base path of its url.
     const path = this.#base + request.target
-    const token = this.#signer.sign({ ...identity, method: request.method.toUpperCase(), path, body_sha256: bodySha256 })
+    const method = request.method.toUpperCase()
+    const token = this.#signer.sign(identity, method, path, bodySha256)
 
     const headers: Record<string, string> = {}
     const dropped = connectionTokens(request.headers.connection)
@@ -140,7 +141,7 @@ export class UpstreamClient {
     this.#health.requests++
     try {
       answer = await this.#pool.request({
-        method: request.method.toUpperCase() as Dispatcher.HttpMethod,
+        method: method as Dispatcher.HttpMethod,
         path,
         headers,
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,

@@ -8,10 +8,12 @@ const setups = [
 ]
 let prefix = ''
 
-// Without PostgreSQL there is nothing to run, but the file still declares its suite (CI sets the URL).
-describe.skipIf(setups.length > 0)('credits and allow-lists across two instances', () => {
-  it.skip('needs PORTICO_TEST_POSTGRES_URL', () => {})
-})
+// Without PostgreSQL there is nothing to run, but the file still declares a suite (CI sets the URL, and then this one is not declared).
+if (setups.length === 0) {
+  describe('credits and allow-lists across two instances', () => {
+    it.skip('needs PORTICO_TEST_POSTGRES_URL', () => {})
+  })
+}
 
 describe.each(setups)('credits and allow-lists across two instances on $name', (setup) => {
   let deploy: Deployment

@@ -146,7 +146,7 @@ export function createLogger(config: PorticoConfig): Logger {
 }
 
 const LOG_BASE = { service: 'portico' }
-/** The request-log writer of each logger createLogger made: its lines go straight to its destination. */
+/** The request-log writer of each logger createLogger made: its lines go straight into its buffer. */
 const ownRequestLines = new WeakMap<Logger, RequestLineWriter>()
 
 /** How long a Redis command may go unanswered before Redis counts as unreachable. */
@@ -403,12 +403,13 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
     dashboard,
   ]
 
+  const requestLine = ownRequestLines.get(log)
   const app = createHttpApp({
     registry,
     executor,
     log,
     trustProxy: config.trustProxy,
-    requestLine: ownRequestLines.get(log),
+    requestLine,
     turnBatching: config.turnBatching,
     pages: modules.flatMap((m) => m.pages ?? []),
     pageContext: pageContexts({ db, dialect, log, tx: { db, outbox, auditWriter }, limiter, policies, urls: config, mail }),
@@ -417,7 +418,7 @@ export async function createPortico(options: PorticoOptions): Promise<Portico> {
 
   const nodeListener = restOnNode(
     app,
-    { registry, executor, log, requestLine: ownRequestLines.get(log), trustProxy: config.trustProxy, turnBatching: config.turnBatching },
+    { registry, executor, log, requestLine, trustProxy: config.trustProxy, turnBatching: config.turnBatching },
     getRequestListener(app.fetch),
   )
 

@@ -8,7 +8,7 @@ import type { HttpEnv } from './env.js'
 import { honoBody, readBody } from './read-body.js'
 import { API_BASE, restCall, toHonoPath, writeStream } from './rest-call.js'
 import { errorReply, headerRecord, wholeReply, type WholeReply } from './rest-reply.js'
-import { incomingOf, requestHeader } from './request-header.js'
+import { incomingOf, requestHeader, sendsBody } from './request-header.js'
 import { pendingNodeResponse, setResponseHeader } from './response-header.js'
 import { responseOf } from '../runtime/stream-answer.js'
 
@@ -52,7 +52,7 @@ class HttpBody implements RequestBody {
     const at = url.indexOf('?')
     const incoming = incomingOf(c)
     const sent = incoming?.headers
-    const hasBody = !sent || (sent['content-length'] !== undefined && sent['content-length'] !== '0') || sent['transfer-encoding'] !== undefined
+    const hasBody = !sent || sendsBody(sent)
     return {
       stream: hasBody ? c.req.raw.body : null,
       contentType: requestHeader(c, 'content-type'),

@@ -5,8 +5,8 @@ import { ApiError } from '../core/errors.js'
 import type { HttpEnv } from './env.js'
 import { errorReply, headerRecord } from './rest-reply.js'
 
-export function errorResponse(c: Context<HttpEnv>, error: ApiError, ours?: Record<string, string>): Response {
-  const reply = errorReply(error, c.get('requestId') ?? 'unknown', ours)
+export function errorResponse(c: Context<HttpEnv>, error: ApiError): Response {
+  const reply = errorReply(error, c.get('requestId') ?? 'unknown')
   return c.body(reply.body as string, reply.status as 400, headerRecord(reply.headers))
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 
 /**
@@ -8,11 +8,16 @@ import type { Context } from 'hono'
  */
 export function requestHeader(c: Context, name: Lowercase<string>): string | undefined {
   const incoming = incomingOf(c)
-  if (incoming?.headers) {
-    const value = incoming.headers[name]
-    return Array.isArray(value) ? value[0] : value
-  }
+  if (incoming?.headers) return firstValue(incoming.headers[name])
   return c.req.header(name)
+}
+
+/** A header as Node parsed it: the first value of a repeated one. */
+export const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
+
+/** Whether a request as Node parsed it says it carries a body (a length other than 0, or a transfer coding). */
+export function sendsBody(headers: IncomingHttpHeaders): boolean {
+  return (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined
 }
 
 /** Node's own request when served by @hono/node-server; undefined under `app.request()` (tests). */

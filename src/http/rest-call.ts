@@ -39,8 +39,8 @@ export function restCall(
 
 /**
  * A streamed answer (the gateway's) straight onto Node's response, piped from the upstream's
- * stream with its back-pressure: no web Response or web stream is built for it. Headers already
- * set on the response (request id, security defaults) stay unless the answer names them.
+ * stream with its back-pressure: no web Response or web stream is built for it. `head` is merged
+ * into whatever is already set on the response (under Hono, the request id and security defaults).
  */
 export function writeStream(outgoing: ServerResponse, status: number, head: OutgoingHttpHeaders | (string | string[])[], body: Readable | null): void {
   outgoing.writeHead(status, head as OutgoingHttpHeaders)

@@ -17,6 +17,7 @@ import { requestLogger, type AnsweredRequest, type RequestLineWriter } from './m
 import { SECURITY_HEADERS } from './middleware/security-headers.js'
 import { INTERNAL_ERROR, logUnhandled } from './on-error.js'
 import { readBody, type BodySource } from './read-body.js'
+import { firstValue, sendsBody } from './request-header.js'
 import { API_BASE, restCall, toHonoPath, writeStream } from './rest-call.js'
 import { errorReply, wholeReply, type WholeReply } from './rest-reply.js'
 
@@ -96,18 +97,16 @@ export function restOnNode(app: Hono<HttpEnv>, deps: RestOnNodeDeps, hono: Reque
       }
     }
     const call = new NodeCall(lane, req, res, op, method, path, trustProxy)
-    call.request = restCall(op, (name) => single(req.headers[name]), params, at < 0 ? NO_QUERY : (getQueryParam(url) as Record<string, string>), new NodeBody(req), {
+    call.request = restCall(op, (name) => firstValue(req.headers[name]), params, at < 0 ? NO_QUERY : (getQueryParam(url) as Record<string, string>), new NodeBody(req), {
       requestId: call.ids.id,
       serverRequestId: call.ids.own,
       clientIp: call.ip,
-      userAgent: single(req.headers['user-agent']),
+      userAgent: firstValue(req.headers['user-agent']),
     })
     if (deps.turnBatching === false) call.run()
     else setImmediate(runCall, call)
   }
 }
-
-const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)
 
 interface Lane {
   executor: OperationExecutor
@@ -135,7 +134,7 @@ class NodeCall {
   ) {
     const headers = req.headers
     this.ids = requestIds(headers['x-request-id'])
-    this.ip = clientAddress(single(headers['x-forwarded-for']), req.socket.remoteAddress, trustProxy)
+    this.ip = clientAddress(firstValue(headers['x-forwarded-for']), req.socket.remoteAddress, trustProxy)
   }
 
   run(): void {
@@ -249,7 +248,7 @@ class NodeBody implements RequestBody {
 
   read(op: Operation): Promise<DecodedBody> {
     const { req } = this
-    const source: BodySource = { header: (name) => single(req.headers[name]), stream: () => (this.hasBody() ? req : null) }
+    const source: BodySource = { header: (name) => firstValue(req.headers[name]), stream: () => (sendsBody(req.headers) ? req : null) }
     return readBody(source, op)
   }
 
@@ -259,8 +258,8 @@ class NodeBody implements RequestBody {
     const url = req.url ?? ''
     const at = url.indexOf('?')
     return {
-      stream: this.hasBody() ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null,
-      contentType: single(req.headers['content-type']),
+      stream: sendsBody(req.headers) ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null,
+      contentType: firstValue(req.headers['content-type']),
       query: at < 0 ? '' : url.slice(at + 1),
       get headers() {
         const headers = new Headers()
@@ -269,10 +268,5 @@ class NodeBody implements RequestBody {
       },
       nodeHeaders: req.headers,
     }
-  }
-
-  private hasBody(): boolean {
-    const sent = this.req.headers
-    return (sent['content-length'] !== undefined && sent['content-length'] !== '0') || sent['transfer-encoding'] !== undefined
   }
 }

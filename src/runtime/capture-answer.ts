@@ -8,7 +8,6 @@ export interface CapturedAnswer {
   json?: string
 }
 
-
 /**
  * Reads a handler's own Response (a forwarded answer) so that an idempotent request can store it:
  * only a JSON answer of at most `cap` bytes is kept. Anything else is handed back unread (or, past

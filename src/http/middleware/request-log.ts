@@ -105,4 +105,3 @@ export function ownRequestLine(write: (line: string) => void, base: string): Req
       `{"level":30,"time":"${isoNow()}"${base},"req_id":${JSON.stringify(f.req_id)}${str('correlation_id', f.correlation_id)},"method":${JSON.stringify(f.method)},"path":${JSON.stringify(f.path)}${str('op', f.op)},"status":${f.status},"ms":${f.ms},"ip":${JSON.stringify(f.ip)}${str('org_id', f.org_id)}${str('reseller_id', f.reseller_id)}${str('key_id', f.key_id)}}\n`,
     )
 }
-

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,16 +22,20 @@ describe.each(engines)('service keys and the verify API (%s)', (engine) => {
   let org: { orgId: string; key: string }
   let service: { id: string; key: string }
 
-  /** The repository's `portico` command on the server's database. */
-  const cli = (...args: string[]) => {
-    const res = spawnSync(process.execPath, ['bin/portico.mjs', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: server.db.url, LOG_LEVEL: 'warn', ...server.db.childEnv },
-      encoding: 'utf8',
-      timeout: 60_000,
+  /**
+   * The repository's `portico` command on the server's database. Run asynchronously: the server
+   * lives in this process, and a synchronous spawn would stop it mid-transaction, with its locks
+   * held, while the command waits for them.
+   */
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['bin/portico.mjs', ...args],
+        { cwd: root, env: { ...process.env, DATABASE_URL: server.db.url, LOG_LEVEL: 'warn', ...server.db.childEnv }, encoding: 'utf8', timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      )
     })
-    return { code: res.status, stdout: res.stdout, stderr: res.stderr }
-  }
   const verify = (body: Record<string, unknown>, key = service.key) => server.api('POST', '/platform/verify', { key, body })
   const mint = async (body: Record<string, unknown>, key = org.key) => {
     const res = await server.api('POST', '/keys', { key, body })
@@ -43,7 +47,7 @@ describe.each(engines)('service keys and the verify API (%s)', (engine) => {
     // SQLite has no channel between processes: a change made by the CLI is seen within the cache TTL.
     server = await startServer({ engine, modules: [kb], startBackground: true, env: engine === 'sqlite' ? { PORTICO_KEY_CACHE_TTL: '1' } : {} })
     org = await server.createOrg('Verified org')
-    const created = cli('service-key', 'create', '--name', 'kb')
+    const created = await cli('service-key', 'create', '--name', 'kb')
     expect(created.code, created.stderr).toBe(0)
     const key = /psk_[0-9A-Za-z]{48}/.exec(created.stdout)?.[0]
     const id = /service key: ([0-9a-f-]{36})/.exec(created.stdout)?.[1]
@@ -59,7 +63,7 @@ describe.each(engines)('service keys and the verify API (%s)', (engine) => {
     const row = await coreDb(server.db.handle.db).selectFrom('api_keys').selectAll().where('id', '=', service.id).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ owner_type: 'service', org_id: null, reseller_id: null, prefix: service.key.slice(0, 12) })
     expect(JSON.stringify(row)).not.toContain(service.key.slice(4))
-    const listed = cli('service-key', 'list')
+    const listed = await cli('service-key', 'list')
     expect(listed.code, listed.stderr).toBe(0)
     const line = listed.stdout.split('\n').find((l) => l.startsWith(service.id))!
     expect(line.split('\t')).toEqual([service.id, 'kb', service.key.slice(0, 12), expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), '-'])
@@ -229,7 +233,7 @@ describe.each(engines)('service keys and the verify API (%s)', (engine) => {
   })
 
   it('refuses a service key once revoked at the command line, and rolls one', async () => {
-    const created = cli('service-key', 'create', '--name', 'short-lived', '--scopes', 'read')
+    const created = await cli('service-key', 'create', '--name', 'short-lived', '--scopes', 'read')
     const key = /psk_[0-9A-Za-z]{48}/.exec(created.stdout)![0]
     const id = /service key: ([0-9a-f-]{36})/.exec(created.stdout)![1]!
     expect((await verify({ key: org.key }, key)).status).toBe(200)
@@ -238,18 +242,18 @@ describe.each(engines)('service keys and the verify API (%s)', (engine) => {
     expect(post.status).toBe(403)
     expect(post.body.error.code).toBe('insufficient_scope')
 
-    const revoked = cli('service-key', 'revoke', id)
+    const revoked = await cli('service-key', 'revoke', id)
     expect(revoked.code, revoked.stderr).toBe(0)
     await waitFor(async () => (await verify({ key: org.key }, key)).status === 403, 5000)
     const refused = await verify({ key: org.key }, key)
     expect(refused.body.error.code).toBe('api_key_revoked')
-    const listed = cli('service-key', 'list')
+    const listed = await cli('service-key', 'list')
     expect(listed.stdout.split('\n').find((l) => l.startsWith(id))!.split('\t')[4]).toMatch(/^\d{4}-/)
-    expect(cli('service-key', 'revoke', '00000000-0000-4000-8000-000000000000').code).toBe(1)
+    expect((await cli('service-key', 'revoke', '00000000-0000-4000-8000-000000000000')).code).toBe(1)
     // An organisation key's id is not a service key's.
-    expect(cli('service-key', 'revoke', (await mint({ name: 'not a service key' })).id).code).toBe(1)
+    expect((await cli('service-key', 'revoke', (await mint({ name: 'not a service key' })).id)).code).toBe(1)
 
-    const rolled = cli('service-key', 'roll', service.id, '--grace-period', '60')
+    const rolled = await cli('service-key', 'roll', service.id, '--grace-period', '60')
     expect(rolled.code, rolled.stderr).toBe(0)
     const next = /psk_[0-9A-Za-z]{48}/.exec(rolled.stdout)![0]
     expect((await verify({ key: org.key }, next)).body.code).toBe('valid')

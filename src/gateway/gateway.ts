@@ -35,6 +35,8 @@ interface Route {
   body?: Check
 }
 
+const NO_META: Readonly<Record<string, unknown>> = Object.freeze({})
+
 const isJsonType = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json')
 
 /** Query values as a JSON Schema sees them: one value a string, a repeated name an array. */
@@ -138,7 +140,8 @@ export class Gateway {
     }
     if (Object.keys(fields).length > 0) throw validationError(fields, '(body)')
 
-    const path = spec.upstreamPath.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.params[name] ?? ''))
+    const template = spec.upstreamPath
+    const path = template.includes('{') ? template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.params[name] ?? '')) : template
     const principal = call.principal
     // Organisation keys, and the dashboard's own sessions (whose calls carry no key: key_id null).
     if (principal.kind !== 'org_key' && principal.kind !== 'user') throw new ApiError('wrong_key_type', 'Only organisation keys can call this operation')
@@ -153,8 +156,8 @@ export class Gateway {
         org_id: principal.orgId,
         org_external_id: key?.orgExternalId ?? null,
         key_id: key?.keyId ?? null,
-        scopes: [...principal.scopes],
-        meta: { ...key?.keyMeta },
+        scopes: principal.scopes,
+        meta: key?.keyMeta ?? NO_META,
         request_id: call.requestId,
       },
       ...(call.signal ? { signal: call.signal } : {}),

@@ -6,8 +6,8 @@ export interface IdentityClaims {
   org_external_id: string | null
   /** The calling key; null for a dashboard session, which has none. */
   key_id: string | null
-  scopes: string[]
-  meta: Record<string, unknown>
+  scopes: readonly string[]
+  meta: Readonly<Record<string, unknown>>
   request_id: string
   method: string
   /** The upstream path with its query, as forwarded. */

@@ -24,11 +24,14 @@ const NULL_BODY = new Set([101, 204, 205, 304])
 
 const NONE: ReadonlySet<string> = new Set()
 
+/** `Connection` values that name no field (the usual ones), answered without splitting. */
+const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close'])
+
 /** The fields a `Connection` header names (hop-by-hop for this connection only); none, shared, when there is no such header. */
 function connectionTokens(value: string | string[] | null | undefined): ReadonlySet<string> {
-  if (!value) return NONE
+  if (!value || (typeof value === 'string' && PLAIN_CONNECTION.has(value))) return NONE
   const out = new Set<string>()
-  for (const v of Array.isArray(value) ? value : value ? [value] : []) for (const t of v.split(',')) if (t.trim()) out.add(t.trim().toLowerCase())
+  for (const v of Array.isArray(value) ? value : [value]) for (const t of v.split(',')) if (t.trim()) out.add(t.trim().toLowerCase())
   return out
 }
 
@@ -120,21 +123,20 @@ export class UpstreamClient {
     const method = request.method.toUpperCase()
     const token = this.#signer.sign(identity, method, path, bodySha256)
 
-    const headers: Record<string, string> = {}
+    // A flat name/value list: undici takes it as it is, with no record built and walked again.
+    const headers: string[] = []
     const dropped = connectionTokens(request.headers.connection)
     for (const name in request.headers) {
       const value = request.headers[name]
       if (value === undefined || HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || dropped.has(name) || name.startsWith('portico-')) continue
-      headers[name] = Array.isArray(value) ? value.join(', ') : value
+      headers.push(name, Array.isArray(value) ? value.join(', ') : value)
     }
-    if (request.contentType) headers['content-type'] = request.contentType
-    headers['portico-org-id'] = identity.org_id
-    if (identity.org_external_id) headers['portico-org-external-id'] = identity.org_external_id
-    if (identity.key_id) headers['portico-key-id'] = identity.key_id
-    headers['portico-key-scopes'] = identity.scopes.join(' ')
-    headers['portico-request-id'] = identity.request_id
-    headers['portico-identity'] = token
-    if (body) headers['content-length'] = String(body.byteLength)
+    if (request.contentType) headers.push('content-type', request.contentType)
+    headers.push('portico-org-id', identity.org_id)
+    if (identity.org_external_id) headers.push('portico-org-external-id', identity.org_external_id)
+    if (identity.key_id) headers.push('portico-key-id', identity.key_id)
+    headers.push('portico-key-scopes', identity.scopes.join(' '), 'portico-request-id', identity.request_id, 'portico-identity', token)
+    if (body) headers.push('content-length', String(body.byteLength))
 
     // timeout_ms is undici's headersTimeout (the wait for the answer's head); a client's signal, when a doorway has one, aborts the call.
     let answer: Dispatcher.ResponseData

@@ -39,6 +39,7 @@ const PREFIX = API_BASE + '/'
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>
 const NO_QUERY: Record<string, string> = Object.freeze({}) as Record<string, string>
 const SECURITY_FLAT = SECURITY_HEADERS.flat()
+const SECURITY_LOWER = SECURITY_HEADERS.map(([name]) => name.toLowerCase())
 
 /**
  * Node's request listener for the app: the operations under `/api/v1` are answered straight on
@@ -203,9 +204,11 @@ function sendStream(res: ServerResponse, ids: RequestIds, result: StreamResult, 
   const own = result.headers
   const head: (string | string[])[] = []
   if (!('x-request-id' in own)) head.push(REQUEST_ID_HEADER, ids.id)
-  for (const [name, value] of SECURITY_HEADERS) if (!(name.toLowerCase() in own)) head.push(name, value)
-  const overridden = ours ? new Set(Object.keys(ours).map((name) => name.toLowerCase())) : undefined
-  for (const name in own) if (!overridden?.has(name.toLowerCase())) head.push(name, own[name]!)
+  for (let i = 0; i < SECURITY_LOWER.length; i++) if (!(SECURITY_LOWER[i]! in own)) head.push(SECURITY_FLAT[2 * i]!, SECURITY_FLAT[2 * i + 1]!)
+  // A field the exchange also sets (a few: the rate limits) is left out of the answer's own.
+  let overridden: string[] | undefined
+  if (ours) for (const name in ours) (overridden ??= []).push(name.toLowerCase())
+  for (const name in own) if (!overridden?.includes(name.toLowerCase())) head.push(name, own[name]!)
   if (ours) for (const name in ours) head.push(name, ours[name]!)
   writeStream(res, result.status, head, result.body)
   return result.status
@@ -254,19 +257,30 @@ class NodeBody implements RequestBody {
 
   /** The body unread (the gateway's): the web Headers and web stream are only built when asked for. */
   stream(): RawRequestBody {
-    const { req } = this
+    return new NodeRawBody(this.req)
+  }
+}
+
+/** A request's body and fields as the gateway forwards them, read off Node's request. */
+class NodeRawBody implements RawRequestBody {
+  readonly stream: ReadableStream<Uint8Array> | null
+  readonly contentType: string | undefined
+  readonly query: string
+  readonly nodeHeaders: IncomingMessage['headers']
+
+  constructor(private readonly req: IncomingMessage) {
     const url = req.url ?? ''
     const at = url.indexOf('?')
-    return {
-      stream: sendsBody(req.headers) ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null,
-      contentType: firstValue(req.headers['content-type']),
-      query: at < 0 ? '' : url.slice(at + 1),
-      get headers() {
-        const headers = new Headers()
-        for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
-        return headers
-      },
-      nodeHeaders: req.headers,
-    }
+    this.stream = sendsBody(req.headers) ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : null
+    this.contentType = firstValue(req.headers['content-type'])
+    this.query = at < 0 ? '' : url.slice(at + 1)
+    this.nodeHeaders = req.headers
+  }
+
+  get headers(): Headers {
+    const { rawHeaders } = this.req
+    const headers = new Headers()
+    for (let i = 0; i < rawHeaders.length; i += 2) headers.append(rawHeaders[i]!, rawHeaders[i + 1]!)
+    return headers
   }
 }

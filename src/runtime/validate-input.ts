@@ -96,33 +96,31 @@ function strictBody(schema: ZodObject): ZodObject {
 /** Validates each part against its schema and merges them into the handler's one input object. */
 export function validateInput(op: Operation, raw: RawInput): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  const parts: [ZodObject | undefined, unknown][] = [
-    [op.params, raw.params ?? {}],
-    [op.query, raw.query ?? {}],
-    // A body of `null` is a body, and not an object: only an absent (or empty) one means `{}`.
-    [op.body ? strictBody(op.body) : undefined, raw.body === undefined ? {} : raw.body],
-  ]
+  // Most calls of an operation without parameters (a health check, a forwarded GET) stop here.
+  if (!op.params && !op.query && !op.body && !op.exactlyOneOf) return out
   let failure: ApiError | undefined
   const fields = fieldMap()
-  for (const [schema, value] of parts) {
-    if (!schema) continue
-    if (schema === parts[2]![0]) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new ApiError('validation_error', 'The request body must be a JSON object', { fields: { '(body)': 'must be an object' } })
-      }
-      const forbidden = prototypeKeys(value)
-      if (forbidden.length > 0) {
-        for (const path of forbidden) fields[path] = 'is not allowed'
-        failure = new ApiError('validation_error', `${forbidden[0]} is not allowed`)
-        continue
-      }
-    }
+  const check = (schema: ZodObject, value: unknown) => {
     const result = schema.safeParse(value)
     if (result.success) Object.assign(out, result.data)
     else {
       failure = toValidationError(result.error, value)
       Object.assign(fields, failure.fields)
     }
+  }
+  if (op.params) check(op.params, raw.params ?? {})
+  if (op.query) check(op.query, raw.query ?? {})
+  if (op.body) {
+    // A body of `null` is a body, and not an object: only an absent (or empty) one means `{}`.
+    const value = raw.body === undefined ? {} : raw.body
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ApiError('validation_error', 'The request body must be a JSON object', { fields: { '(body)': 'must be an object' } })
+    }
+    const forbidden = prototypeKeys(value)
+    if (forbidden.length > 0) {
+      for (const path of forbidden) fields[path] = 'is not allowed'
+      failure = new ApiError('validation_error', `${forbidden[0]} is not allowed`)
+    } else check(strictBody(op.body), value)
   }
   const alternatives = op.exactlyOneOf ?? []
   if (!failure && alternatives.length > 0 && alternatives.filter((name) => out[name] !== undefined).length !== 1) {

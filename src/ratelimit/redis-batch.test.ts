@@ -132,6 +132,37 @@ describe('Redis limiter: one script call per event-loop turn', () => {
     expect(await scriptCalls()).toBe(Math.ceil(lists.length / BATCH_LIMIT))
   })
 
+  it('decides runs of one key\'s requests (the same list, or equal ones) as one by one, through a limit reached mid-run', async () => {
+    const key = bucket('run')
+    const general = { bucket: `${key}:general`, policy: policy('general', 23) }
+    const send = { bucket: `${key}:send`, policy: policy('send', 9) }
+    const pool = { bucket: `org:${key}:general`, policy: policy('org:general', 40) }
+    const other = bucket('other')
+    const reads = [general, pool]
+    const sends = [general, send, pool]
+    const elsewhere = [{ bucket: `${other}:general`, policy: policy('general', 4) }, pool]
+    // Runs of 1 to 12 of the same list object, of equal copies, and interleaved with other keys.
+    const lists: RateLimitRequest[][] = []
+    const pattern: [RateLimitRequest[], number, boolean][] = [[reads, 5, false], [sends, 7, true], [elsewhere, 6, false], [reads, 12, true], [sends, 3, false], [reads, 1, false], [elsewhere, 2, true], [sends, 9, false], [reads, 8, true]]
+    for (const [list, count, copies] of pattern) for (let i = 0; i < count; i++) lists.push(copies ? list.map((r) => ({ ...r })) : list)
+    const memory = new MemoryRateLimiter()
+    const at = Date.now()
+    const want = lists.map((requests) => memory.consume(requests, at))
+    const got = await Promise.all(lists.map((requests) => limiter.consume(requests)))
+    const shape = (ds: RateLimitDecision[]) => ds.map((d) => [d.policy.name, d.allowed, d.remaining])
+    expect(got.map(shape)).toEqual(want.map(shape))
+    // Refused and admitted alike wait what the in-process limiter says, to the second.
+    for (let i = 0; i < lists.length; i++) {
+      for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(got[i]![j]!.resetSeconds - want[i]![j]!.resetSeconds)).toBeLessThanOrEqual(1)
+    }
+    expect(got.some((ds) => !ds.every((d) => d.allowed))).toBe(true)
+    expect(await scriptCalls()).toBe(1)
+    const hash = (b: string) => redis.hget(`batch:rlw:${b}:60`, 'n')
+    const counted = (b: string) => want.filter((ds, i) => ds.every((d) => d.allowed) && lists[i]!.some((r) => r.bucket === b)).length
+    expect(await hash(general.bucket)).toBe(String(counted(general.bucket)))
+    expect(await hash(pool.bucket)).toBe(String(counted(pool.bucket)))
+  })
+
   it('reloads the script when Redis has forgotten it (NOSCRIPT), for the whole batch', async () => {
     await admin.script('FLUSH')
     const b = bucket('flushed')

@@ -103,51 +103,58 @@ export class Gateway {
     return this.#clients.map((c) => c.health())
   }
 
-  async call(operationId: string, call: GatewayCall): Promise<StreamResult> {
+  /**
+   * Checks and forwards one call. A call without a body to read (a GET, say) is checked and sent
+   * in one go; one with a body reads it first (capped), then checks it.
+   */
+  call(operationId: string, call: GatewayCall): Promise<StreamResult> {
     const route = this.#routes.get(operationId)
     if (!route) throw new ApiError('internal_error', 'Internal server error')
-    const { spec } = route
     const fields = Object.create(null) as Record<string, string>
     if (route.params) Object.assign(fields, route.params({ ...call.params }))
-    const rawQuery = call.rawQuery
-    if (route.query) Object.assign(fields, route.query(queryObject(rawQuery)))
+    if (route.query) Object.assign(fields, route.query(queryObject(call.rawQuery)))
+    const { method } = route.spec
+    if (call.body?.stream && method !== 'get' && method !== 'delete') return this.#callWithBody(route, call, call.body.stream, call.body.contentType, fields)
+    if (route.body) Object.assign(fields, route.body({}))
+    if (Object.keys(fields).length > 0) throw validationError(fields, '(body)')
+    return this.#forward(route, call, undefined, undefined)
+  }
 
-    let bytes: Uint8Array | undefined
-    let contentType: string | undefined
-    if (call.body?.stream && spec.method !== 'get' && spec.method !== 'delete') {
-      contentType = call.body.contentType
-      const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-      const limit = route.body || isJsonType(mediaType) ? GATEWAY_JSON_LIMIT : GATEWAY_BODY_LIMIT
-      const declared = Number(firstValue(call.headers['content-length']) ?? NaN)
-      if (declared > limit) throw tooLarge(limit)
-      if (route.body && mediaType !== '' && !isJsonType(mediaType)) {
-        throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send application/json`)
-      }
-      bytes = await readStreamCapped(call.body.stream, limit)
-      if (route.body) {
-        let value: unknown = {}
-        if (bytes.byteLength > 0) {
-          try {
-            value = JSON.parse(Buffer.from(bytes).toString('utf8'))
-          } catch {
-            throw new ApiError('invalid_json', 'The request body is not valid JSON')
-          }
+  async #callWithBody(route: Route, call: GatewayCall, stream: ReadableStream<Uint8Array>, contentType: string | undefined, fields: Record<string, string>): Promise<StreamResult> {
+    const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+    const limit = route.body || isJsonType(mediaType) ? GATEWAY_JSON_LIMIT : GATEWAY_BODY_LIMIT
+    const declared = Number(firstValue(call.headers['content-length']) ?? NaN)
+    if (declared > limit) throw tooLarge(limit)
+    if (route.body && mediaType !== '' && !isJsonType(mediaType)) {
+      throw new ApiError('unsupported_media_type', `Content-Type ${mediaType} is not accepted here; send application/json`)
+    }
+    const bytes = await readStreamCapped(stream, limit)
+    if (route.body) {
+      let value: unknown = {}
+      if (bytes.byteLength > 0) {
+        try {
+          value = JSON.parse(Buffer.from(bytes).toString('utf8'))
+        } catch {
+          throw new ApiError('invalid_json', 'The request body is not valid JSON')
         }
-        Object.assign(fields, route.body(value))
       }
-    } else if (route.body) {
-      Object.assign(fields, route.body({}))
+      Object.assign(fields, route.body(value))
     }
     if (Object.keys(fields).length > 0) throw validationError(fields, '(body)')
+    return this.#forward(route, call, bytes, contentType)
+  }
 
-    const template = spec.upstreamPath
+  /** Sends a checked call upstream with the caller's identity. */
+  #forward(route: Route, call: GatewayCall, bytes: Uint8Array | undefined, contentType: string | undefined): Promise<StreamResult> {
+    const template = route.spec.upstreamPath
     const path = template.includes('{') ? template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.params[name] ?? '')) : template
     const principal = call.principal
     // Organisation keys, and the dashboard's own sessions (whose calls carry no key: key_id null).
     if (principal.kind !== 'org_key' && principal.kind !== 'user') throw new ApiError('wrong_key_type', 'Only organisation keys can call this operation')
     const key = principal.kind === 'org_key' ? principal : undefined
+    const { rawQuery } = call
     return route.client.forward({
-      method: spec.method,
+      method: route.spec.method,
       target: rawQuery ? `${path}?${rawQuery}` : path,
       headers: call.headers,
       contentType,
@@ -160,7 +167,7 @@ export class Gateway {
         meta: key?.keyMeta ?? NO_META,
         request_id: call.requestId,
       },
-      ...(call.signal ? { signal: call.signal } : {}),
+      signal: call.signal,
     })
   }
 

@@ -61,7 +61,7 @@ export interface ForwardRequest {
   body: Uint8Array | undefined
   identity: CallerClaims
   /** The client's request: when it goes away, so does the upstream request. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 export interface UpstreamHealth {
@@ -147,7 +147,7 @@ export class UpstreamClient {
         path,
         headers,
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
-        ...(request.signal ? { signal: request.signal } : {}),
+        signal: request.signal,
       })
     } catch (error) {
       throw this.#failure(error)

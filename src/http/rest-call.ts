@@ -51,9 +51,25 @@ export function writeStream(outgoing: ServerResponse, status: number, head: Outg
   // pipe() rather than stream.pipeline(), which makes (and aborts) an AbortController per call.
   // An upstream that breaks off mid-answer closes the client's connection instead of leaving it
   // hanging; a client that goes away destroys the upstream's body, which frees its connection.
-  body.once('error', () => outgoing.destroy())
-  outgoing.once('close', () => {
-    if (!body.readableEnded) body.destroy()
-  })
+  // The two listeners are shared functions that find the other stream on their own (`on`, not
+  // `once`: each fires once anyway), so a forwarded answer makes no closure for them.
+  const linked = body as Readable & { [OUTGOING]?: ServerResponse }
+  const answer = outgoing as ServerResponse & { [BODY]?: Readable }
+  linked[OUTGOING] = outgoing
+  answer[BODY] = body
+  body.on('error', destroyOutgoing)
+  outgoing.on('close', destroyUnfinishedBody)
   body.pipe(outgoing)
+}
+
+const OUTGOING = Symbol('outgoing')
+const BODY = Symbol('body')
+
+function destroyOutgoing(this: Readable & { [OUTGOING]?: ServerResponse }): void {
+  this[OUTGOING]?.destroy()
+}
+
+function destroyUnfinishedBody(this: ServerResponse & { [BODY]?: Readable }): void {
+  const body = this[BODY]
+  if (body && !body.readableEnded) body.destroy()
 }

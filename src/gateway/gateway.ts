@@ -1,8 +1,9 @@
 import type { Logger } from 'pino'
-import type { Principal } from '../core/principal.js'
+import type { OrgKeyPrincipal, Principal, UserPrincipal } from '../core/principal.js'
 import { ApiError } from '../core/errors.js'
 import type { StreamResult } from '../core/operation.js'
 import { readStreamCapped, tooLarge } from '../runtime/read-stream.js'
+import { IdentityCaller } from './identity.js'
 import { JsonSchemaValidator, validationError } from './json-schema-validator.js'
 import { firstValue, UpstreamClient, type ForwardHeaders, type UpstreamHealth } from './upstream-client.js'
 import type { GatewayOperationSpec, UpstreamSpec } from './upstreams-file.js'
@@ -68,6 +69,7 @@ export function encodeQuery(values: Record<string, unknown>): string {
 export class Gateway {
   readonly #routes = new Map<string, Route>()
   readonly #clients: UpstreamClient[] = []
+  readonly #callers = new WeakMap<Principal, IdentityCaller>()
 
   constructor(
     readonly upstreams: UpstreamSpec[],
@@ -144,6 +146,18 @@ export class Gateway {
     return this.#forward(route, call, bytes, contentType)
   }
 
+  /** A principal's identity claims, made once for as long as the principal (a cached key's) lives. */
+  #callerOf(principal: OrgKeyPrincipal | UserPrincipal): IdentityCaller {
+    let caller = this.#callers.get(principal)
+    if (!caller) {
+      // Organisation keys, and the dashboard's own sessions (whose calls carry no key: key_id null).
+      const key = principal.kind === 'org_key' ? principal : undefined
+      caller = new IdentityCaller(principal.orgId, key?.orgExternalId ?? null, key?.keyId ?? null, principal.scopes, key?.keyMeta ?? NO_META)
+      this.#callers.set(principal, caller)
+    }
+    return caller
+  }
+
   /** Sends a checked call upstream with the caller's identity. */
   #forward(route: Route, call: GatewayCall, bytes: Uint8Array | undefined, contentType: string | undefined): Promise<StreamResult> {
     const template = route.spec.upstreamPath
@@ -151,7 +165,6 @@ export class Gateway {
     const principal = call.principal
     // Organisation keys, and the dashboard's own sessions (whose calls carry no key: key_id null).
     if (principal.kind !== 'org_key' && principal.kind !== 'user') throw new ApiError('wrong_key_type', 'Only organisation keys can call this operation')
-    const key = principal.kind === 'org_key' ? principal : undefined
     const { rawQuery } = call
     return route.client.forward({
       method: route.spec.method,
@@ -159,14 +172,8 @@ export class Gateway {
       headers: call.headers,
       contentType,
       body: bytes,
-      identity: {
-        org_id: principal.orgId,
-        org_external_id: key?.orgExternalId ?? null,
-        key_id: key?.keyId ?? null,
-        scopes: principal.scopes,
-        meta: key?.keyMeta ?? NO_META,
-        request_id: call.requestId,
-      },
+      caller: this.#callerOf(principal),
+      requestId: call.requestId,
       signal: call.signal,
     })
   }

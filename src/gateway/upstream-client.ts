@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { Pool, type Dispatcher } from 'undici'
 import { ApiError } from '../core/errors.js'
 import { StreamResult } from '../core/operation.js'
-import { IdentitySigner, type CallerClaims } from './identity.js'
+import { IdentitySigner, type IdentityCaller } from './identity.js'
 import type { UpstreamSpec } from './upstreams-file.js'
 
 /** Hop-by-hop fields (RFC 9110 §7.6.1), never forwarded either way, with whatever `Connection` names. */
@@ -59,7 +59,9 @@ export interface ForwardRequest {
   contentType?: string | undefined
   /** The body bytes, read (capped) beforehand so that their digest can be signed. */
   body: Uint8Array | undefined
-  identity: CallerClaims
+  /** Who calls: the claims and headers that name the caller. */
+  caller: IdentityCaller
+  requestId: string
   /** The client's request: when it goes away, so does the upstream request. */
   signal?: AbortSignal | undefined
 }
@@ -117,11 +119,11 @@ export class UpstreamClient {
     const started = performance.now()
     const body = request.body && request.body.byteLength > 0 ? request.body : undefined
     const bodySha256 = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256
-    const { identity } = request
+    const { caller, requestId } = request
     // The path as the upstream receives it, below the base path of its url.
     const path = this.#base + request.target
     const method = request.method.toUpperCase()
-    const token = this.#signer.sign(identity, method, path, bodySha256)
+    const token = this.#signer.sign(caller, requestId, method, path, bodySha256)
 
     // A flat name/value list: undici takes it as it is, with no record built and walked again.
     const headers: string[] = []
@@ -132,10 +134,10 @@ export class UpstreamClient {
       headers.push(name, Array.isArray(value) ? value.join(', ') : value)
     }
     if (request.contentType) headers.push('content-type', request.contentType)
-    headers.push('portico-org-id', identity.org_id)
-    if (identity.org_external_id) headers.push('portico-org-external-id', identity.org_external_id)
-    if (identity.key_id) headers.push('portico-key-id', identity.key_id)
-    headers.push('portico-key-scopes', identity.scopes.join(' '), 'portico-request-id', identity.request_id, 'portico-identity', token)
+    headers.push('portico-org-id', caller.orgId)
+    if (caller.orgExternalId) headers.push('portico-org-external-id', caller.orgExternalId)
+    if (caller.keyId) headers.push('portico-key-id', caller.keyId)
+    headers.push('portico-key-scopes', caller.scopes.join(' '), 'portico-request-id', requestId, 'portico-identity', token)
     if (body) headers.push('content-length', String(body.byteLength))
 
     // timeout_ms is undici's headersTimeout (the wait for the answer's head); a client's signal, when a doorway has one, aborts the call.

@@ -165,6 +165,14 @@ describe.each(engines)('gateway in front of the Python knowledge base (%s)', (en
     expect(seen.headers['portico-org-external-id']).toBe('cust_42')
     const { payload } = await jwtVerify(seen.headers['portico-identity']!, new TextEncoder().encode(SECRET), { issuer: 'portico', audience: 'kb' })
     expect(payload).toMatchObject({ org_id: org.body.id, org_external_id: 'cust_42', scopes: ['read'], meta: { plan: 'pro' }, path: '/v1/documents', method: 'GET' })
+
+    // A change to the key (its metadata) is in the very next identity: nothing of the old one is kept.
+    const admin = await server.api('POST', `/reseller/organizations/${org.body.id}/keys`, { key: resellerKey, body: { name: 'admin', scopes: ['admin'] } })
+    const updated = await server.api('PATCH', `/keys/${minted.body.id}`, { key: admin.body.key, body: { meta: { plan: 'team', seats: 5 } } })
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200)
+    expect((await server.api('GET', '/kb/documents', { key: minted.body.key })).status).toBe(200)
+    const next = await jwtVerify((await kb.seen()).at(-1)!.headers['portico-identity']!, new TextEncoder().encode(SECRET), { issuer: 'portico', audience: 'kb' })
+    expect(next.payload).toMatchObject({ org_id: org.body.id, org_external_id: 'cust_42', key_id: minted.body.id, meta: { plan: 'team', seats: 5 } })
   })
 
   it('answers a query through Portico, and the query string and path parameters reach the upstream', async () => {

@@ -30,6 +30,17 @@ describe('Redis limiter: one script call per event-loop turn', () => {
     return calls
   }
 
+  /** The same lists decided by the in-process limiter one by one and by this one in one turn, with the same decisions. */
+  async function decideBoth(lists: RateLimitRequest[][]): Promise<{ want: RateLimitDecision[][]; got: RateLimitDecision[][] }> {
+    const memory = new MemoryRateLimiter()
+    const at = Date.now()
+    const want = lists.map((requests) => memory.consume(requests, at))
+    const got = await Promise.all(lists.map((requests) => limiter.consume(requests)))
+    const shape = (ds: RateLimitDecision[]) => ds.map((d) => [d.policy.name, d.allowed, d.remaining])
+    expect(got.map(shape)).toEqual(want.map(shape))
+    return { want, got }
+  }
+
   beforeAll(async () => {
     server = await startPrivateRedis()
     redis = new Redis(server.url)
@@ -123,12 +134,7 @@ describe('Redis limiter: one script call per event-loop turn', () => {
       const picked = buckets.filter(() => random() < 0.4)
       return picked.length ? picked : [buckets[Math.floor(random() * buckets.length)]!]
     })
-    const memory = new MemoryRateLimiter()
-    const at = Date.now()
-    const want = lists.map((requests) => memory.consume(requests, at))
-    const got = await Promise.all(lists.map((requests) => limiter.consume(requests)))
-    const shape = (ds: RateLimitDecision[]) => ds.map((d) => [d.policy.name, d.allowed, d.remaining])
-    expect(got.map(shape)).toEqual(want.map(shape))
+    await decideBoth(lists)
     expect(await scriptCalls()).toBe(Math.ceil(lists.length / BATCH_LIMIT))
   })
 
@@ -145,12 +151,7 @@ describe('Redis limiter: one script call per event-loop turn', () => {
     const lists: RateLimitRequest[][] = []
     const pattern: [RateLimitRequest[], number, boolean][] = [[reads, 5, false], [sends, 7, true], [elsewhere, 6, false], [reads, 12, true], [sends, 3, false], [reads, 1, false], [elsewhere, 2, true], [sends, 9, false], [reads, 8, true]]
     for (const [list, count, copies] of pattern) for (let i = 0; i < count; i++) lists.push(copies ? list.map((r) => ({ ...r })) : list)
-    const memory = new MemoryRateLimiter()
-    const at = Date.now()
-    const want = lists.map((requests) => memory.consume(requests, at))
-    const got = await Promise.all(lists.map((requests) => limiter.consume(requests)))
-    const shape = (ds: RateLimitDecision[]) => ds.map((d) => [d.policy.name, d.allowed, d.remaining])
-    expect(got.map(shape)).toEqual(want.map(shape))
+    const { want, got } = await decideBoth(lists)
     // Refused and admitted alike wait what the in-process limiter says, to the second.
     for (let i = 0; i < lists.length; i++) {
       for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(got[i]![j]!.resetSeconds - want[i]![j]!.resetSeconds)).toBeLessThanOrEqual(1)

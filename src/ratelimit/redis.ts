@@ -107,18 +107,9 @@ while i <= last do
     b.added = b.added + a
     out[n + 1] = before
     out[n + 2] = b.reset
-    out[n + 3] = 0
+    -- The refused requests' wait on this bucket, once the run's admissions are counted in it.
+    if a < c and b.total >= tonumber(ARGV[p + 1]) then out[n + 3] = freed(b, tonumber(ARGV[p + 1])) else out[n + 3] = 0 end
     n = n + 3
-  end
-  if a < c then
-    -- Refused requests: each full bucket's wait, once the run's admissions are counted.
-    local q = n - 3 * (to - i - 1) / 2
-    for p = i + 2, to, 2 do
-      local b = buckets[tonumber(ARGV[p])]
-      local limit = tonumber(ARGV[p + 1])
-      if b.total >= limit then out[q + 3] = freed(b, limit) end
-      q = q + 3
-    end
   end
   i = to + 1
 end
@@ -185,6 +176,7 @@ interface Run {
 /** The admissions of one event-loop turn, answered by one script call. */
 class Batch {
   readonly runs: Run[] = []
+  /** Requests in the batch, all runs together. */
   size = 0
   /** Numbers the answer holds so far. */
   answerLength = 0
